@@ -1,0 +1,695 @@
+/*
+ * vssd.c: hv_vss_daemon's engine.
+ *
+ * States (vssd_state_name[] for logs):
+ *	REGISTERING  device open, Linux handshake reply not yet read
+ *	IDLE         registered, nothing frozen
+ *	FROZEN       this daemon holds freezes; the deadline is armed
+ *	STOPPED      the loop ends; nothing is frozen (or a thaw failed)
+ * state_transition() is the only writer of sd->state; it arms and clears
+ * the frozen-window deadline, whose expiry re-enters it.  Between the first
+ * freeze and the last thaw no file is written and nothing is logged but to
+ * the memory buffer (log_hold); everything the thaw needs was opened and
+ * allocated before the first freeze.
+ */
+#include <sys/types.h>
+#include <sys/mman.h>
+#include <sys/signalfd.h>
+#include <sys/statfs.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ev.h"
+#include "facts.h"
+#include "hvvss_err.h"
+#include "freeze.h"
+#include "guardian.h"
+#include "journal.h"
+#include "log.h"
+#include "mountinfo.h"
+#include "mounts.h"
+#include "plan.h"
+#include "vssd.h"
+#include "xport.h"
+
+enum vssd_state {
+	VS_REGISTERING,
+	VS_IDLE,
+	VS_FROZEN,
+	VS_STOPPED,
+	VS__MAX
+};
+
+static const char *const vssd_state_name[VS__MAX] = {
+	"REGISTERING", "IDLE", "FROZEN", "STOPPED"
+};
+
+static const char *const exit_names[VSSD_EXIT__MAX] = {
+	"none", "signal", "device", "oserr", "thaw-failed"
+};
+
+enum { T_DEADLINE = 0 };
+
+struct vssd {
+	struct vssd_conf	 conf;
+	struct ev		 ev;
+	struct xport		 xp;
+	struct frz		 frz;
+	struct guardian		 g;
+	int			 journal_ok;	/* /run is a tmpfs we may write */
+	enum vssd_state		 state;
+	enum vssd_exit		 exit;
+	int			 sigfd;
+	int			 expired;	/* deadline thawed this cycle */
+	unsigned		 cycle;
+	uint64_t		 freeze_req_at;
+};
+
+static void	state_transition(struct vssd *, enum vssd_state, const char *);
+static void	on_device(void *, int, short);
+
+const char *
+vssd_exit_name(int e)
+{
+	if (e < 0 || e >= VSSD_EXIT__MAX)
+		return "unknown";
+	return exit_names[e];
+}
+
+void
+vssd_conf_default(struct vssd_conf *c)
+{
+	memset(c, 0, sizeof(*c));
+#ifdef __FreeBSD__
+	c->kind = XPORT_FREEBSD;
+#else
+	c->kind = XPORT_LINUX;
+#endif
+	c->mountinfo = "/proc/self/mountinfo";
+	c->sysroot = "/sys";
+	c->journal = JOURNAL_DEFAULT_PATH;
+	c->deadline_s = VSSD_DEFAULT_DEADLINE_S;
+}
+
+/* ---- planning ---------------------------------------------------------- */
+
+struct snapshot {
+	char		*text;
+	size_t		 len;
+	struct mi_table	 mi;
+	struct facts	 facts;
+	struct plan	 plan;
+	int		 have_mi, have_facts, have_plan;
+};
+
+static void
+snapshot_free(struct snapshot *s)
+{
+	if (s->have_plan)
+		plan_free(&s->plan);
+	if (s->have_facts)
+		facts_free(&s->facts);
+	if (s->have_mi)
+		mi_free(&s->mi);
+	free(s->text);
+	memset(s, 0, sizeof(*s));
+}
+
+/* Read the table, gather device facts, plan.  0, or -1 with a log line. */
+static int
+snapshot_take(const struct vssd_conf *c, struct snapshot *s)
+{
+	struct plan_policy	pol;
+	struct mi_error		merr;
+
+	memset(s, 0, sizeof(*s));
+	if (mounts_read(c->mountinfo, &s->text, &s->len) == -1) {
+		log_warn("event=plan-failed reason=read table=%s", c->mountinfo);
+		return -1;
+	}
+	if (mi_parse(s->text, s->len, &s->mi, &merr) == -1) {
+		log_warnx("event=plan-failed reason=mountinfo-%s line=%zu",
+		    mi_err_name(merr.code), merr.line);
+		snapshot_free(s);
+		return -1;
+	}
+	s->have_mi = 1;
+	if (facts_gather(c->sysroot, &s->mi, &s->facts) == -1) {
+		log_warn("event=plan-failed reason=facts sysroot=%s",
+		    c->sysroot);
+		snapshot_free(s);
+		return -1;
+	}
+	s->have_facts = 1;
+	memset(&pol, 0, sizeof(pol));
+	pol.include = c->include;
+	pol.exclude = c->exclude;
+	pol.freeze_unknown = 1;
+	if (plan_build(&s->mi, &s->facts, &pol, &s->plan) == -1) {
+		log_warnx("event=plan-failed reason=plan");
+		snapshot_free(s);
+		return -1;
+	}
+	s->have_plan = 1;
+	return 0;
+}
+
+static void
+plan_log(const struct snapshot *s, int all)
+{
+	size_t	i;
+
+	for (i = 0; i < s->plan.nitems; i++) {
+		const struct plan_item	*it = &s->plan.items[i];
+		const struct mi_entry	*m = &s->mi.v[it->mi];
+
+		if (!all && (it->verdict == PV_SKIP_PSEUDO ||
+		    it->verdict == PV_DUPLICATE))
+			continue;
+		log_debug("event=plan fs=\"%s\" type=%s dev=%u:%u verdict=%s "
+		    "stage=%d why=\"%s\"", m->mnt, m->fstype, m->major,
+		    m->minor, plan_verdict_name((int)it->verdict), it->stage,
+		    it->why != NULL ? it->why : "");
+	}
+}
+
+int
+vssd_print_plan(const struct vssd_conf *c)
+{
+	struct snapshot	s;
+	size_t		i;
+
+	if (snapshot_take(c, &s) == -1)
+		return -1;
+	printf("%-5s %-32s %-10s %-8s %-18s %s\n", "ORDER", "MOUNT", "TYPE",
+	    "DEV", "VERDICT", "WHY");
+	for (i = 0; i < s.plan.norder; i++) {
+		const struct plan_item	*it = &s.plan.items[s.plan.order[i]];
+		const struct mi_entry	*m = &s.mi.v[it->mi];
+		char			 dev[24];
+
+		snprintf(dev, sizeof(dev), "%u:%u", m->major, m->minor);
+		printf("%-5zu %-32s %-10s %-8s %-18s stage %d\n", i + 1, m->mnt,
+		    m->fstype, dev, plan_verdict_name((int)it->verdict),
+		    it->stage);
+	}
+	for (i = 0; i < s.plan.nitems; i++) {
+		const struct plan_item	*it = &s.plan.items[i];
+		const struct mi_entry	*m = &s.mi.v[it->mi];
+		char			 dev[24];
+
+		if (it->verdict == PV_FREEZE)
+			continue;
+		snprintf(dev, sizeof(dev), "%u:%u", m->major, m->minor);
+		printf("%-5s %-32s %-10s %-8s %-18s %s\n", "-", m->mnt,
+		    m->fstype, dev, plan_verdict_name((int)it->verdict),
+		    it->why != NULL ? it->why : "");
+	}
+	snapshot_free(&s);
+	return 0;
+}
+
+/* ---- thaw guarantee ---------------------------------------------------- */
+
+static void	on_guardian(void *, int, short);
+
+static void
+on_note(void *arg, char what, size_t i)
+{
+	struct vssd	*sd = arg;
+
+	guardian_note(&sd->g, (enum guardian_note)what, i);
+}
+
+/* The guardian's deadline trails ours: it is the backstop, not the rule. */
+#define GUARDIAN_GRACE_S	2
+
+static int
+guard_arm(struct vssd *sd)
+{
+	size_t	i;
+
+	if (guardian_arm(&sd->g, &sd->frz, ev_now() +
+	    EV_SEC(sd->conf.deadline_s + GUARDIAN_GRACE_S)) == -1) {
+		log_warn("event=guardian-failed");
+		return -1;
+	}
+	if (sd->g.pidfd != -1)
+		(void)ev_io_add(&sd->ev, sd->g.pidfd, POLLIN, on_guardian, sd);
+	/* Re-armed while frozen: tell it what is already ours. */
+	for (i = 0; i < sd->frz.n; i++)
+		if (sd->frz.v[i].frozen)
+			guardian_note(&sd->g, GN_ABOUT, i);
+	return 0;
+}
+
+static void
+guard_disarm(struct vssd *sd)
+{
+	if (sd->g.pidfd != -1)
+		ev_io_del(&sd->ev, sd->g.pidfd);
+	guardian_stop(&sd->g, GN_DISARM);
+	if (sd->journal_ok && journal_remove(sd->conf.journal) == -1)
+		log_warn("event=journal-remove-failed path=%s",
+		    sd->conf.journal);
+}
+
+static void
+on_guardian(void *arg, int fd, short revents)
+{
+	struct vssd	*sd = arg;
+	int		 st;
+
+	(void)revents;
+	ev_io_del(&sd->ev, fd);
+	st = guardian_reap(&sd->g);
+	if (sd->g.fd != -1) {
+		close(sd->g.fd);
+		sd->g.fd = -1;
+	}
+	if (sd->state == VS_FROZEN) {
+		/* Killed under us while frozen: never stay unguarded. */
+		log_warnx("event=guardian-died status=0x%x action=rearm", st);
+		(void)guard_arm(sd);
+	}
+}
+
+/* ---- requests ---------------------------------------------------------- */
+
+static void
+reply(struct vssd *sd, const struct xport_msg *m, int ok)
+{
+	if (xport_reply(&sd->xp, m, ok) == -1) {
+		/*
+		 * The kernel refused the reply: it timed out and answered the
+		 * host itself, or reset the channel.  Whatever we froze must
+		 * not outlive that (prior-art.md C1 item 9).
+		 */
+		state_transition(sd, VS_REGISTERING, "reply refused");
+	}
+}
+
+static void
+do_check(struct vssd *sd, const struct xport_msg *m)
+{
+	struct snapshot	s;
+	int		ok;
+
+	if (sd->state == VS_FROZEN) {
+		log_warnx("event=check result=fail reason=\"already frozen\"");
+		reply(sd, m, 0);
+		return;
+	}
+	if (snapshot_take(&sd->conf, &s) == -1) {
+		reply(sd, m, 0);
+		return;
+	}
+	plan_log(&s, 0);
+	ok = s.plan.norder + s.plan.nsync > 0;
+	log_info("event=check result=%s freeze=%zu sync_only=%zu mounts=%zu%s",
+	    ok ? "ok" : "fail", s.plan.norder, s.plan.nsync, s.plan.nitems,
+	    ok ? "" : " reason=\"nothing to freeze\"");
+	snapshot_free(&s);
+	reply(sd, m, ok);
+}
+
+static void
+do_freeze(struct vssd *sd, const struct xport_msg *m)
+{
+	struct snapshot	s;
+	uint64_t	t0 = ev_now(), t1;
+
+	sd->cycle++;
+	sd->expired = 0;
+	if (sd->state == VS_FROZEN) {
+		/* Refuse, but keep the first freeze and its deadline. */
+		log_warnx("event=freeze result=fail cycle=%u "
+		    "reason=\"already frozen\"", sd->cycle);
+		reply(sd, m, 0);
+		return;
+	}
+	if (snapshot_take(&sd->conf, &s) == -1) {
+		reply(sd, m, 0);
+		return;
+	}
+	plan_log(&s, 0);
+	if (s.plan.norder + s.plan.nsync == 0) {
+		log_warnx("event=freeze result=fail cycle=%u "
+		    "reason=\"nothing to freeze\"", sd->cycle);
+		snapshot_free(&s);
+		reply(sd, m, 0);
+		return;
+	}
+	if (frz_prepare(&sd->frz, &s.mi, &s.plan, sd->conf.accept_frozen)
+	    == -1) {
+		snapshot_free(&s);
+		log_warnx("event=freeze result=fail cycle=%u reason=prepare",
+		    sd->cycle);
+		frz_log(&sd->frz, "fs");
+		frz_release(&sd->frz);
+		reply(sd, m, 0);
+		return;
+	}
+	snapshot_free(&s);
+	(void)frz_presync(&sd->frz);
+	if (guard_arm(sd) == -1 || (sd->journal_ok &&
+	    journal_write(sd->conf.journal, &sd->frz, 1) == -1)) {
+		log_warn("event=freeze result=fail cycle=%u reason=\"cannot "
+		    "arm the thaw guarantee\"", sd->cycle);
+		guard_disarm(sd);
+		frz_release(&sd->frz);
+		reply(sd, m, 0);
+		return;
+	}
+	t1 = ev_now();
+
+	log_hold(1);
+	if (frz_freeze(&sd->frz) == -1) {
+		/* Rolled back already: reply first, then log (C1 item 3). */
+		reply(sd, m, 0);
+		guard_disarm(sd);
+		log_hold(0);
+		log_warnx("event=freeze result=fail cycle=%u", sd->cycle);
+		frz_log(&sd->frz, "fs");
+		frz_release(&sd->frz);
+		return;
+	}
+	/* /run is a tmpfs (checked at start): this write cannot block. */
+	if (sd->journal_ok)
+		(void)journal_write(sd->conf.journal, &sd->frz, 0);
+	log_info("event=freeze result=ok cycle=%u frozen=%zu prepare_ms=%.1f "
+	    "freeze_ms=%.1f", sd->cycle, sd->frz.nfrozen, (t1 - t0) / 1e6,
+	    (ev_now() - t1) / 1e6);
+	state_transition(sd, VS_FROZEN, "freeze");
+	reply(sd, m, 1);
+}
+
+static void
+do_thaw(struct vssd *sd, const struct xport_msg *m)
+{
+	int	ok;
+
+	if (sd->state != VS_FROZEN) {
+		/*
+		 * Nothing frozen: success, unless our deadline thawed this
+		 * cycle, in which case the snapshot may be torn and the host
+		 * must hear so.
+		 */
+		ok = !sd->expired;
+		log_info("event=thaw result=%s frozen=0%s", ok ? "ok" : "fail",
+		    ok ? "" : " reason=\"deadline thawed before THAW\"");
+		sd->expired = 0;
+		reply(sd, m, ok);
+		return;
+	}
+	ok = frz_thaw(&sd->frz) == 0;
+	reply(sd, m, ok);
+	if (ok)
+		state_transition(sd, VS_IDLE, "thaw");
+	else
+		log_warnx("event=thaw result=fail still_frozen=%zu",
+		    sd->frz.nfrozen);
+}
+
+static void
+handle(struct vssd *sd, const struct xport_msg *m)
+{
+	if (m->decode_err != 0)
+		log_warnx("event=request-malformed op=%u reason=%s", m->raw_op,
+		    hvvss_err_name(m->decode_err));
+	log_debug("event=request op=%s raw=%u state=%s",
+	    xport_req_name((int)m->req), m->raw_op,
+	    vssd_state_name[sd->state]);
+	switch (m->req) {
+	case XREQ_CHECK:
+		do_check(sd, m);
+		break;
+	case XREQ_FREEZE:
+		do_freeze(sd, m);
+		break;
+	case XREQ_THAW:
+		do_thaw(sd, m);
+		break;
+	default:
+		/* Unknown requests fail; the Linux daemon says success. */
+		log_warnx("event=request result=fail op=%u reason=unknown",
+		    m->raw_op);
+		reply(sd, m, 0);
+		break;
+	}
+}
+
+/* ---- state machine ----------------------------------------------------- */
+
+static void
+on_deadline(void *arg)
+{
+	struct vssd	*sd = arg;
+
+	if (sd->state != VS_FROZEN)
+		return;
+	if (sd->frz.nfrozen > 0 && !sd->expired) {
+		sd->expired = 1;
+		log_warnx("event=deadline limit_s=%u action=thaw "
+		    "reason=\"no THAW in time; the next THAW will fail\"",
+		    sd->conf.deadline_s);
+	}
+	if (frz_thaw(&sd->frz) == 0)
+		state_transition(sd, VS_IDLE, "deadline");
+	else	/* try again shortly; never give up on a thaw */
+		ev_timer_set(&sd->ev, T_DEADLINE, ev_now() + EV_SEC(1),
+		    on_deadline, sd);
+}
+
+static int
+thaw_everything(struct vssd *sd)
+{
+	if (sd->frz.nfrozen == 0)
+		return 0;
+	return frz_thaw(&sd->frz);
+}
+
+/*
+ * The only writer of sd->state.  Leaving FROZEN always thaws first and then
+ * flushes the held log; entering REGISTERING (re)opens the channel.
+ */
+static void
+state_transition(struct vssd *sd, enum vssd_state to, const char *why)
+{
+	enum vssd_state	from = sd->state;
+
+	if (from == VS_FROZEN && to != VS_FROZEN) {
+		if (thaw_everything(sd) == -1 && to != VS_STOPPED) {
+			/* Stay frozen-tracked; the deadline retries. */
+			ev_timer_set(&sd->ev, T_DEADLINE, ev_now() + EV_SEC(1),
+			    on_deadline, sd);
+			return;
+		}
+		ev_timer_clear(&sd->ev, T_DEADLINE);
+		guard_disarm(sd);
+		log_hold(0);
+		log_info("event=thawed cycle=%u frozen_ms=%.1f why=\"%s\"",
+		    sd->cycle, (ev_now() - sd->frz.frozen_at) / 1e6, why);
+		frz_log(&sd->frz, "fs");
+		if (sd->frz.nfrozen == 0)
+			frz_release(&sd->frz);
+	}
+	sd->state = to;
+	log_debug("event=state from=%s to=%s why=\"%s\"",
+	    vssd_state_name[from], vssd_state_name[to], why);
+
+	switch (to) {
+	case VS_FROZEN:
+		ev_timer_set(&sd->ev, T_DEADLINE,
+		    ev_now() + EV_SEC(sd->conf.deadline_s), on_deadline, sd);
+		break;
+	case VS_REGISTERING:
+		if (sd->xp.fd != -1) {
+			ev_io_del(&sd->ev, sd->xp.fd);
+			xport_close(&sd->xp);
+		}
+		if (xport_open(&sd->xp) == -1) {
+			sd->exit = VSSD_EXIT_DEVICE;
+			sd->state = VS_STOPPED;
+			break;
+		}
+		if (ev_io_add(&sd->ev, sd->xp.fd, POLLIN, on_device, sd) == -1) {
+			sd->exit = VSSD_EXIT_OSERR;
+			sd->state = VS_STOPPED;
+			break;
+		}
+		if (sd->xp.registered)		/* FreeBSD: open registers */
+			sd->state = VS_IDLE;
+		break;
+	case VS_STOPPED:
+		if (sd->frz.nfrozen > 0)
+			sd->exit = VSSD_EXIT_THAW;
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+on_device(void *arg, int fd, short revents)
+{
+	struct vssd		*sd = arg;
+	struct xport_msg	 m;
+	int			 r;
+
+	(void)fd;
+	if ((revents & (POLLERR | POLLHUP | POLLNVAL)) && !(revents & POLLIN)) {
+		log_warnx("event=device-reset device=%s revents=0x%x",
+		    sd->xp.path, (unsigned)revents);
+		state_transition(sd, VS_REGISTERING, "device error");
+		return;
+	}
+	r = xport_recv(&sd->xp, &m);
+	if (r == -1) {
+		state_transition(sd, VS_REGISTERING, "device error");
+		return;
+	}
+	if (sd->state == VS_REGISTERING && sd->xp.registered)
+		state_transition(sd, VS_IDLE, "registered");
+	if (r == 1)
+		handle(sd, &m);
+}
+
+static void
+on_signal(void *arg, int fd, short revents)
+{
+	struct vssd		*sd = arg;
+	struct signalfd_siginfo	 si;
+
+	(void)revents;
+	if (read(fd, &si, sizeof(si)) != (ssize_t)sizeof(si))
+		return;
+	log_info("event=signal signo=%u action=%s", si.ssi_signo,
+	    sd->state == VS_FROZEN ? "thaw-then-exit" : "exit");
+	if (sd->exit == VSSD_EXIT_NONE)
+		sd->exit = VSSD_EXIT_SIGNAL;
+	state_transition(sd, VS_STOPPED, "signal");
+}
+
+/* ---- lifecycle --------------------------------------------------------- */
+
+struct vssd *
+vssd_new(const struct vssd_conf *c)
+{
+	struct vssd	*sd;
+
+	if ((sd = calloc(1, sizeof(*sd))) == NULL)
+		return NULL;
+	sd->conf = *c;
+	sd->sigfd = -1;
+	sd->state = VS_STOPPED;
+	ev_init(&sd->ev);
+	frz_init(&sd->frz);
+	sd->frz.note = on_note;
+	sd->frz.note_arg = sd;
+	guardian_init(&sd->g);
+	xport_init(&sd->xp, c->kind, c->device);
+	return sd;
+}
+
+/*
+ * The journal lives only on a memory filesystem: a write there can never
+ * block on a frozen disk.  Anywhere else it is disabled, with a warning.
+ */
+static int
+journal_usable(const char *path)
+{
+	char		dir[4096], *slash;
+	struct statfs	sfs;
+
+	if (path == NULL || strlen(path) >= sizeof(dir))
+		return 0;
+	strcpy(dir, path);
+	if ((slash = strrchr(dir, '/')) != NULL && slash != dir)
+		*slash = '\0';
+	(void)mkdir(dir, 0700);
+	if (statfs(dir, &sfs) == -1) {
+		log_warn("event=journal-disabled path=%s", path);
+		return 0;
+	}
+	if ((unsigned long)sfs.f_type != 0x01021994ul &&	/* TMPFS_MAGIC */
+	    (unsigned long)sfs.f_type != 0x858458f6ul) {	/* RAMFS_MAGIC */
+		log_warnx("event=journal-disabled path=%s reason=\"not on a "
+		    "tmpfs\"", path);
+		return 0;
+	}
+	return 1;
+}
+
+/* Signals arrive through the loop (signalfd), then the channel opens. */
+int
+vssd_open(struct vssd *sd)
+{
+	sigset_t	ss;
+
+	sigemptyset(&ss);
+	sigaddset(&ss, SIGTERM);
+	sigaddset(&ss, SIGINT);
+	sigaddset(&ss, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &ss, NULL) == -1)
+		return -1;
+	sd->sigfd = signalfd(-1, &ss, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (sd->sigfd == -1)
+		return -1;
+	if (ev_io_add(&sd->ev, sd->sigfd, POLLIN, on_signal, sd) == -1)
+		return -1;
+	signal(SIGPIPE, SIG_IGN);
+	sd->journal_ok = journal_usable(sd->conf.journal);
+	if (sd->journal_ok && journal_recover(sd->conf.journal) > 0)
+		log_warnx("event=recovered action=thawed "
+		    "reason=\"filesystems left frozen by a previous run\"");
+	state_transition(sd, VS_REGISTERING, "start");
+	return sd->state == VS_STOPPED ? -1 : 0;
+}
+
+int
+vssd_run(struct vssd *sd)
+{
+	/*
+	 * Keep every page resident: a page fault that needed I/O from a
+	 * frozen filesystem would hang the thaw path.
+	 */
+	if (mlockall(MCL_CURRENT | MCL_FUTURE) == -1)
+		log_warn("event=mlockall-failed");
+	log_info("event=start transport=%s device=%s deadline_s=%u",
+	    xport_kind_name(sd->xp.kind), sd->xp.path, sd->conf.deadline_s);
+	while (sd->state != VS_STOPPED) {
+		if (ev_run_once(&sd->ev) == -1) {
+			log_warn("event=poll-failed");
+			sd->exit = VSSD_EXIT_OSERR;
+			state_transition(sd, VS_STOPPED, "poll");
+		}
+	}
+	if (sd->frz.nfrozen > 0) {
+		/* Last resort: never leave while anything is frozen. */
+		(void)frz_thaw(&sd->frz);
+		if (sd->frz.nfrozen > 0)
+			sd->exit = VSSD_EXIT_THAW;
+	}
+	log_hold(0);
+	return (int)sd->exit;
+}
+
+void
+vssd_free(struct vssd *sd)
+{
+	if (sd == NULL)
+		return;
+	xport_close(&sd->xp);
+	if (sd->sigfd != -1)
+		close(sd->sigfd);
+	frz_release(&sd->frz);
+	free(sd);
+}
