@@ -21,8 +21,8 @@ CWARN	:= -Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes \
 # The pure byte code also checks every implicit sign or width change.
 LIBWARN	:= -Wconversion -Wsign-conversion
 CPPFLAGS += -D_GNU_SOURCE -Ilib
-CFLAGS	+= -std=c11 $(OPT) $(CWARN) $(SAN) -fno-strict-aliasing
-LDFLAGS	+= $(SAN)
+CFLAGS	+= -std=c11 $(OPT) $(CWARN) $(SAN) -fno-strict-aliasing -pthread
+LDFLAGS	+= $(SAN) -pthread
 
 FUSE_CFLAGS := $(shell pkg-config --cflags fuse3 2>/dev/null)
 FUSE_LIBS   := $(shell pkg-config --libs fuse3 2>/dev/null || echo -lfuse3)
@@ -32,6 +32,8 @@ CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 LIB_SRCS    := $(sort $(wildcard lib/*.c))
 DAEMON_SRCS := $(sort $(filter-out daemon/main.c,$(wildcard daemon/*.c)))
 HOST_SRCS   := $(sort $(filter-out host/main.c,$(wildcard host/*.c)))
+CLIENT_SRCS := $(sort $(wildcard client/*.c))
+CMD_SRCS    := $(sort $(wildcard cmd/*.c))
 TOOL_SRCS   := $(sort $(wildcard tests/tools/*.c))
 UNIT_SRCS   := $(sort $(wildcard tests/unit/test_*.c))
 FUZZ_SRCS   := $(sort $(wildcard tests/fuzz/fuzz_*.c))
@@ -39,14 +41,18 @@ FUZZ_SRCS   := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 LIB_OBJS    := $(LIB_SRCS:%.c=$(B)/%.o)
 DAEMON_OBJS := $(DAEMON_SRCS:%.c=$(B)/%.o)
 HOST_OBJS   := $(HOST_SRCS:%.c=$(B)/%.o)
+CLIENT_OBJS := $(CLIENT_SRCS:%.c=$(B)/%.o)
+CMD_BINS    := $(CMD_SRCS:cmd/%.c=$(B)/%)
 UNIT_BINS   := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%)
 TOOL_BINS   := $(TOOL_SRCS:tests/tools/%.c=$(B)/tools/%)
 FUZZ_BINS   := $(FUZZ_SRCS:tests/fuzz/%.c=$(B)/fuzz/%)
 
-PROGS := $(B)/hv_vss_daemon $(if $(wildcard host/main.c),$(B)/hvvss-host)
+PROGS := $(B)/hv_vss_daemon $(if $(wildcard host/main.c),$(B)/hvvss-host) \
+	 $(CMD_BINS)
+LIBS  := $(B)/libhvvss.a $(if $(CLIENT_SRCS),$(B)/libhvvss-client.a)
 
 .PHONY: all check unit asan fuzz fuzz-build e2e install clean tools
-all: $(B)/libhvvss.a $(PROGS) $(TOOL_BINS)
+all: $(LIBS) $(PROGS) $(TOOL_BINS)
 
 $(B)/lib/%.o: lib/%.c
 	@mkdir -p $(@D)
@@ -57,6 +63,20 @@ $(B)/daemon/%.o: daemon/%.c
 $(B)/host/%.o: host/%.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -Ihost -Idaemon $(FUSE_CFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(B)/client/%.o: client/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -Iclient -fPIC $(CFLAGS) -MMD -MP -c $< -o $@
+$(B)/cmd/%.o: cmd/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -Iclient -Idaemon $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(B)/libhvvss-client.a: $(CLIENT_OBJS)
+	rm -f $@; ar rcs $@ $^
+# Commands (hvvssctl, ...): one cmd/NAME.c each, with the client library
+# and the daemon's modules they reuse (plan, journal, ...).
+$(B)/%: $(B)/cmd/%.o $(if $(CLIENT_SRCS),$(B)/libhvvss-client.a) $(B)/libhvvss-daemon.a $(B)/libhvvss.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(INIH_LIBS)
 
 $(B)/libhvvss.a: $(LIB_OBJS)
 	rm -f $@; ar rcs $@ $^
@@ -75,10 +95,11 @@ $(B)/tools/%: tests/tools/%.c $(B)/libhvvss.a
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $^
 
 # Unit tests link every module archive; only the objects they use are pulled in.
-TEST_ARCHIVES := $(if $(HOST_SRCS),$(B)/libhvvss-host.a) $(B)/libhvvss-daemon.a $(B)/libhvvss.a
+TEST_ARCHIVES := $(if $(HOST_SRCS),$(B)/libhvvss-host.a) \
+	$(if $(CLIENT_SRCS),$(B)/libhvvss-client.a) $(B)/libhvvss-daemon.a $(B)/libhvvss.a
 $(B)/tests/%: tests/unit/%.c $(TEST_ARCHIVES)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) -Idaemon -Ihost -Itests/unit $(FUSE_CFLAGS) $(CFLAGS) \
+	$(CC) $(CPPFLAGS) -Idaemon -Ihost -Iclient -Itests/unit $(FUSE_CFLAGS) $(CFLAGS) \
 	    -Wno-missing-prototypes -Wno-missing-declarations -o $@ $^ \
 	    $(CMOCKA_LIBS) $(FUSE_LIBS) $(INIH_LIBS)
 
@@ -108,10 +129,12 @@ e2e: all
 check: all
 	@tests/run-check
 
-install: $(B)/libhvvss.a $(PROGS)
+install: $(LIBS) $(PROGS)
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCDIR)/hvvss $(DESTDIR)$(SBINDIR)
-	install -m 0644 $(B)/libhvvss.a $(DESTDIR)$(LIBDIR)/
+	install -m 0644 $(LIBS) $(DESTDIR)$(LIBDIR)/
 	install -m 0644 lib/*.h $(DESTDIR)$(INCDIR)/hvvss/
+	for h in client/*.h; do [ -f "$$h" ] || continue; \
+	    install -m 0644 $$h $(DESTDIR)$(INCDIR)/hvvss/; done
 	install -m 0755 $(PROGS) $(DESTDIR)$(SBINDIR)/
 	for m in man/*.[1-9]; do [ -f "$$m" ] || continue; s=$${m##*.}; \
 	    install -d $(DESTDIR)$(MANDIR)/man$$s; \

@@ -189,7 +189,8 @@ facts_merge(struct fr_vec *rv, struct facts *out, size_t *badseq)
 	struct dev_facts	*d;
 	size_t			 i, j, k, ndev, ns;
 
-	qsort(rv->v, rv->n, sizeof(*rv->v), fr_cmp);
+	if (rv->n > 1)
+		qsort(rv->v, rv->n, sizeof(*rv->v), fr_cmp);
 	for (i = 0, ndev = 0; i < rv->n; i++)
 		if (i == 0 || rv->v[i - 1].major != rv->v[i].major ||
 		    rv->v[i - 1].minor != rv->v[i].minor)
@@ -356,7 +357,7 @@ facts_parse_line(const char *text, size_t len, struct facts *out,
 	}
 	memset(out, 0, sizeof(*out));
 	memset(&rv, 0, sizeof(rv));
-	if (memchr(text, '\0', len) != NULL) {
+	if (len > 0 && memchr(text, '\0', len) != NULL) {
 		/* Report the line of the NUL. */
 		for (i = 0, line = 1; text[i] != '\0'; i++)
 			if (text[i] == '\n')
@@ -370,7 +371,8 @@ facts_parse_line(const char *text, size_t len, struct facts *out,
 		errno = ENOMEM;
 		return -1;
 	}
-	memcpy(buf, text, len);
+	if (len > 0)
+		memcpy(buf, text, len);
 	buf[len] = '\0';
 	end = buf + len;
 	rc = 0;
@@ -492,8 +494,10 @@ gather_queue(struct gather *g, unsigned major, unsigned minor)
 		return 0;
 	if ((r = devset_add(&g->seen, devkey(major, minor))) <= 0)
 		return r;
-	if (g->nq >= FACTS_MAX_DEVS)
+	if (g->nq >= FACTS_MAX_DEVS) {
+		g->nunread++;
 		return 0;
+	}
 	if (g->nq == g->capq) {
 		ncap = g->capq ? g->capq * 2 : 32;
 		if ((nq = reallocarray(g->queue, ncap, 2 * sizeof(*nq))) ==
@@ -592,7 +596,8 @@ gather_dev(struct gather *g, unsigned major, unsigned minor)
 			/* slaves/NAME is a symlink to the slave's dir. */
 			snprintf(path, sizeof(path), "%s/dev", de->d_name);
 			if (read_attr(sfd, path, val, sizeof(val)) == -1) {
-				gather_unread(g);
+				/* Listed but unreadable: a lost edge. */
+				g->nunread++;
 				continue;
 			}
 			r.kind = FR_SLAVE;
@@ -649,7 +654,9 @@ gather_source(struct gather *g, const char *src, unsigned *major,
 	size_t		 len = 0;
 	int		 cfd, found = -1;
 
-	if (strncmp(src, "/dev/", 5) != 0 || *n == '\0')
+	/* Stay inside class/block: no "..", no empty name. */
+	if (strncmp(src, "/dev/", 5) != 0 || *n == '\0' || *n == '.' ||
+	    strstr(n, "/.") != NULL)
 		return -1;
 	slash = strchr(n, '/');
 	if (slash == NULL) {

@@ -16,6 +16,7 @@
 #endif
 
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,10 +48,13 @@ frz_init(struct frz *f)
 {
 	frz_note_fn	 note = f->note;
 	void		*arg = f->note_arg;
+	size_t		 workers = f->workers;
 
+	/* The listener and the worker count outlive the cycle. */
 	memset(f, 0, sizeof(*f));
-	f->note = note;		/* the listener outlives the cycle */
+	f->note = note;
 	f->note_arg = arg;
+	f->workers = workers;
 }
 
 static void
@@ -74,6 +78,7 @@ frz_release(struct frz *f)
 		free(f->v[i].fstype);
 	}
 	free(f->v);
+	free(f->order_idx);
 	frz_init(f);
 }
 
@@ -178,8 +183,14 @@ frz_prepare(struct frz *f, const struct mi_table *mi, const struct plan *p,
 	frz_release(f);
 	f->accept_frozen = accept_frozen;
 	f->v = calloc(p->norder + p->nsync + 1, sizeof(*f->v));
-	if (f->v == NULL)
+	f->order_idx = calloc(p->norder + p->nsync + 1, sizeof(*f->order_idx));
+	if (f->v == NULL || f->order_idx == NULL) {
+		free(f->v);
+		free(f->order_idx);
+		f->v = NULL;
+		f->order_idx = NULL;
 		return -1;
+	}
 	/* Sync-only entries first: they cannot freeze, so flush them while
 	 * nothing is frozen yet. */
 	for (i = 0; i < p->nsync; i++) {
@@ -204,24 +215,113 @@ fail:
 }
 
 /*
+ * Parallel steps.  The ~40 ms fixed cost of each freeze overlaps when the
+ * freezes run concurrently, and so does the flushing (lab-facts.md 2a, 2d):
+ * 8 filesystems freeze in ~50 ms instead of ~250 ms.  Workers only run the
+ * system call and record its result; the caller judges the results in plan
+ * order afterwards, so the outcome does not depend on thread timing.
+ * FreeBSD's UFSSUSPEND refuses a multi-threaded caller (protocol.md 7.2),
+ * so there every step runs in the calling thread.
+ */
+enum step { STEP_SYNC, STEP_FREEZE };
+
+struct job {
+	struct frz	*f;
+	const size_t	*idx;
+	size_t		 n;
+	enum step	 step;
+	size_t		 next;		/* shared cursor, under mu */
+	pthread_mutex_t	 mu;
+};
+
+static int	os_freeze(struct frz_fs *);
+
+static void
+do_step(struct frz_fs *fs, enum step step)
+{
+	uint64_t	t = ev_now();
+	int		r;
+
+	if (step == STEP_SYNC || fs->sync_only) {
+		r = syncfs(fs->fd);
+		fs->step_err = r == -1 ? errno : 0;
+		fs->sync_ns += ev_now() - t;
+	} else {
+		r = os_freeze(fs);
+		fs->step_err = r == -1 ? errno : 0;
+		fs->freeze_ns = ev_now() - t;
+	}
+}
+
+static void *
+worker(void *arg)
+{
+	struct job	*j = arg;
+	size_t		 k;
+
+	for (;;) {
+		pthread_mutex_lock(&j->mu);
+		k = j->next++;
+		pthread_mutex_unlock(&j->mu);
+		if (k >= j->n)
+			return NULL;
+		do_step(&j->f->v[j->idx[k]], j->step);
+	}
+}
+
+static void
+run_step(struct frz *f, const size_t *idx, size_t n, enum step step)
+{
+	pthread_t	th[FRZ_MAX_WORKERS];
+	struct job	j;
+	size_t		i, nth = 0, want;
+
+	want = f->workers < n ? f->workers : n;
+#ifdef __FreeBSD__
+	want = 0;
+#endif
+	if (want <= 1) {
+		for (i = 0; i < n; i++)
+			do_step(&f->v[idx[i]], step);
+		return;
+	}
+	j.f = f;
+	j.idx = idx;
+	j.n = n;
+	j.step = step;
+	j.next = 0;
+	pthread_mutex_init(&j.mu, NULL);
+	for (i = 0; i < want && i < FRZ_MAX_WORKERS; i++)
+		if (pthread_create(&th[nth], NULL, worker, &j) == 0)
+			nth++;
+	/* The calling thread works too; if no thread could start, it does
+	 * everything alone. */
+	(void)worker(&j);
+	for (i = 0; i < nth; i++)
+		pthread_join(th[i], NULL);
+	pthread_mutex_destroy(&j.mu);
+}
+
+/*
  * Flush while writers can still run: after syncfs() the freeze itself has
  * little left to write, so the frozen window shrinks (lab-facts.md 2c).
  */
 int
 frz_presync(struct frz *f)
 {
-	size_t		i;
-	uint64_t	t;
-	int		rc = 0;
+	size_t	i;
+	int	rc = 0;
 
+	for (i = 0; i < f->n; i++)
+		f->order_idx[i] = i;
+	run_step(f, f->order_idx, f->n, STEP_SYNC);
 	for (i = 0; i < f->n; i++) {
-		t = ev_now();
-		if (syncfs(f->v[i].fd) == -1) {
-			f->v[i].err = errno;
-			log_warn("event=syncfs-failed fs=%s", f->v[i].mnt);
+		if (f->v[i].step_err != 0) {
+			f->v[i].err = f->v[i].step_err;
+			errno = f->v[i].err;
+			log_warn("event=syncfs-failed fs=\"%s\"", f->v[i].mnt);
 			rc = -1;
 		}
-		f->v[i].sync_ns = ev_now() - t;
 	}
 	return rc;
 }
@@ -288,64 +388,60 @@ thaw_one(struct frz *f, struct frz_fs *fs, enum frz_verdict ok)
 }
 
 /*
- * Freeze in plan order.  EBUSY means someone else froze it: a failure unless
- * the policy accepts it (prior-art.md C3 item 1).  EOPNOTSUPP is reported,
- * not fatal.  Any other error thaws what this call froze, in reverse, and
- * fails.
+ * Freeze in plan order, one stage at a time (a loop-backed filesystem's
+ * stage comes before its backing filesystem's); within a stage in parallel.
+ * EBUSY means someone else froze it: a failure unless the policy accepts it
+ * (prior-art.md C3 item 1).  EOPNOTSUPP is reported, not fatal.  Any other
+ * error thaws what this call froze, in reverse, and fails.
  */
 int
 frz_freeze(struct frz *f)
 {
-	size_t		i, j;
-	uint64_t	t;
+	size_t	i, j, k, n, failed = (size_t)-1;
+	int	stage;
 
-	f->frozen_at = 0;
-	for (i = 0; i < f->n; i++) {
-		struct frz_fs *fs = &f->v[i];
+	f->frozen_at = ev_now();
+	for (i = 0; i < f->n; i = j) {
+		stage = f->v[i].stage;
+		for (j = i, n = 0; j < f->n && f->v[j].stage == stage; j++) {
+			f->order_idx[n++] = j;
+			if (!f->v[j].sync_only)
+				note(f, 'A', &f->v[j]);
+		}
+		run_step(f, f->order_idx, n, STEP_FREEZE);
+		for (k = i; k < j; k++) {
+			struct frz_fs *fs = &f->v[k];
 
-		if (fs->sync_only) {
-			t = ev_now();
-			if (syncfs(fs->fd) == -1) {
-				fs->err = errno;
-				fs->verdict = FZ_FAILED;
-				goto rollback;
+			fs->err = fs->step_err;
+			if (fs->sync_only) {
+				fs->verdict = fs->err ? FZ_FAILED : FZ_SYNCED;
+			} else if (fs->err == 0) {
+				fs->frozen = 1;
+				f->nfrozen++;
+				fs->verdict = FZ_FROZEN;
+			} else {
+				note(f, 'N', fs);
+				if (fs->err == EOPNOTSUPP || fs->err == ENOTTY)
+					fs->verdict = FZ_UNSUPPORTED;
+				else if (fs->err == EBUSY && f->accept_frozen)
+					fs->verdict = FZ_FROZEN_BY_OTHER;
+				else
+					fs->verdict = FZ_FAILED;
 			}
-			fs->sync_ns += ev_now() - t;
-			fs->verdict = FZ_SYNCED;
-			continue;
+			if (fs->verdict == FZ_FAILED && failed == (size_t)-1)
+				failed = k;
 		}
-		note(f, 'A', fs);
-		t = ev_now();
-		if (f->frozen_at == 0)
-			f->frozen_at = t;
-		if (os_freeze(fs) == 0) {
-			fs->freeze_ns = ev_now() - t;
-			fs->frozen = 1;
-			f->nfrozen++;
-			fs->verdict = FZ_FROZEN;
-			continue;
-		}
-		fs->freeze_ns = ev_now() - t;
-		fs->err = errno;
-		note(f, 'N', fs);
-		if (fs->err == EOPNOTSUPP || fs->err == ENOTTY) {
-			fs->verdict = FZ_UNSUPPORTED;
-			continue;
-		}
-		if (fs->err == EBUSY && f->accept_frozen) {
-			fs->verdict = FZ_FROZEN_BY_OTHER;
-			continue;
-		}
-		fs->verdict = FZ_FAILED;
-		goto rollback;
+		if (failed != (size_t)-1)
+			goto rollback;
 	}
 	return 0;
 rollback:
-	for (j = i + 1; j < f->n; j++)
-		f->v[j].verdict = FZ_NOT_REACHED;
-	while (i-- > 0)
-		if (f->v[i].frozen)
-			thaw_one(f, &f->v[i], FZ_ROLLED_BACK);
+	for (k = j; k < f->n; k++)
+		f->v[k].verdict = FZ_NOT_REACHED;
+	k = j;
+	while (k-- > 0)
+		if (f->v[k].frozen)
+			thaw_one(f, &f->v[k], FZ_ROLLED_BACK);
 	return -1;
 }
 

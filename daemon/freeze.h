@@ -16,6 +16,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Parallel syncfs and freeze within a stage: at most this many threads. */
+#define FRZ_MAX_WORKERS		8
+
 struct mi_table;
 struct plan;
 
@@ -47,6 +50,7 @@ struct frz_fs {
 	int		 frozen;	/* we hold a freeze on it */
 	enum frz_verdict verdict;
 	int		 err;		/* errno of the failing step */
+	int		 step_err;	/* private: result of the last step */
 	uint64_t	 sync_ns, freeze_ns, thaw_ns;
 };
 
@@ -64,6 +68,8 @@ struct frz {
 	size_t		 n;
 	size_t		 nfrozen;
 	int		 accept_frozen;	/* EBUSY from someone else's freeze is ok */
+	size_t		 workers;	/* parallel steps: 1 = sequential */
+	size_t		*order_idx;	/* private scratch, allocated by prepare */
 	uint64_t	 frozen_at;	/* CLOCK_MONOTONIC of the first freeze */
 };
 

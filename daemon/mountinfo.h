@@ -8,7 +8,8 @@
  * subvolume, the mountinfo device does not).  The kernel's line format
  * (Documentation/filesystems/proc.rst, fs/proc_namespace.c show_mountinfo):
  *
- *   id parent major:minor root mountpoint opts [optional...] - fstype source superopts
+ *   id parent major:minor root mountpoint opts [optional...] -
+ *	fstype source superopts
  *
  * Fields are separated by one space and every line ends in '\n'.  root,
  * mountpoint, fstype and source are "mangled": space, tab, newline and

@@ -799,7 +799,8 @@ pb_stages(struct pb *b, size_t *stage)
 	q = calloc(b->n, sizeof(*q));
 	if (indeg == NULL || first == NULL || q == NULL)
 		goto out;
-	qsort(b->edges, b->nedges, sizeof(*b->edges), edge_cmp);
+	if (b->nedges > 1)
+		qsort(b->edges, b->nedges, sizeof(*b->edges), edge_cmp);
 	for (k = 0; k < b->nedges; k++) {
 		indeg[b->edges[k].to]++;
 		first[b->edges[k].from + 1]++;

@@ -36,6 +36,7 @@
 #include "mountinfo.h"
 #include "mounts.h"
 #include "plan.h"
+#include "sdnotify.h"
 #include "vssd.h"
 #include "xport.h"
 
@@ -68,11 +69,13 @@ struct vssd {
 	enum vssd_exit		 exit;
 	int			 sigfd;
 	int			 expired;	/* deadline thawed this cycle */
+	int			 ready;		/* READY=1 sent */
 	unsigned		 cycle;
 	uint64_t		 freeze_req_at;
 };
 
 static void	state_transition(struct vssd *, enum vssd_state, const char *);
+static void	announce_ready(struct vssd *);
 static void	on_device(void *, int, short);
 
 const char *
@@ -152,8 +155,12 @@ snapshot_take(const struct vssd_conf *c, struct snapshot *s)
 	pol.include = c->include;
 	pol.exclude = c->exclude;
 	pol.freeze_unknown = 1;
+	if (s->facts.nunread > 0)
+		log_warnx("event=facts-incomplete unread=%zu sysroot=%s",
+		    s->facts.nunread, c->sysroot);
 	if (plan_build(&s->mi, &s->facts, &pol, &s->plan) == -1) {
-		log_warnx("event=plan-failed reason=plan");
+		log_warnx("event=plan-failed reason=%s item=%zu",
+		    plan_err_name(s->plan.err), s->plan.err_item);
 		snapshot_free(s);
 		return -1;
 	}
@@ -558,8 +565,31 @@ on_device(void *arg, int fd, short revents)
 	}
 	if (sd->state == VS_REGISTERING && sd->xp.registered)
 		state_transition(sd, VS_IDLE, "registered");
+	if (sd->state == VS_IDLE && !sd->ready)
+		announce_ready(sd);
 	if (r == 1)
 		handle(sd, &m);
+}
+
+/*
+ * Registered: tell the service manager, once, after checking that the plan
+ * can be built here (a broken mount table shows now, not at backup time).
+ */
+static void
+announce_ready(struct vssd *sd)
+{
+	struct snapshot	s;
+
+	sd->ready = 1;
+	if (snapshot_take(&sd->conf, &s) == 0) {
+		log_info("event=ready freeze=%zu sync_only=%zu mounts=%zu",
+		    s.plan.norder, s.plan.nsync, s.plan.nitems);
+		snapshot_free(&s);
+	} else
+		log_warnx("event=ready plan=failed reason=\"the next backup "
+		    "will fail unless the mount table can be planned\"");
+	if (sdnotify("READY=1") == -1)
+		log_warn("event=sd-notify-failed");
 }
 
 static void
@@ -575,6 +605,7 @@ on_signal(void *arg, int fd, short revents)
 	    sd->state == VS_FROZEN ? "thaw-then-exit" : "exit");
 	if (sd->exit == VSSD_EXIT_NONE)
 		sd->exit = VSSD_EXIT_SIGNAL;
+	(void)sdnotify("STOPPING=1");
 	state_transition(sd, VS_STOPPED, "signal");
 }
 
@@ -592,6 +623,7 @@ vssd_new(const struct vssd_conf *c)
 	sd->state = VS_STOPPED;
 	ev_init(&sd->ev);
 	frz_init(&sd->frz);
+	sd->frz.workers = FRZ_MAX_WORKERS;
 	sd->frz.note = on_note;
 	sd->frz.note_arg = sd;
 	guardian_init(&sd->g);
@@ -665,6 +697,8 @@ vssd_run(struct vssd *sd)
 		log_warn("event=mlockall-failed");
 	log_info("event=start transport=%s device=%s deadline_s=%u",
 	    xport_kind_name(sd->xp.kind), sd->xp.path, sd->conf.deadline_s);
+	if (sd->state == VS_IDLE && !sd->ready)	/* FreeBSD: open registers */
+		announce_ready(sd);
 	while (sd->state != VS_STOPPED) {
 		if (ev_run_once(&sd->ev) == -1) {
 			log_warn("event=poll-failed");
