@@ -17,7 +17,12 @@ enum {
 	SEEN_TRANSPORT = 0x01,
 	SEEN_DEVICE = 0x02,
 	SEEN_DEADLINE = 0x04,
-	SEEN_ACCEPT = 0x08
+	SEEN_ACCEPT = 0x08,
+	SEEN_HDIR = 0x10,
+	SEEN_HQGA = 0x20,
+	SEEN_HVMW = 0x40,
+	SEEN_HPOL = 0x80,
+	SEEN_HTMO = 0x100
 };
 
 void
@@ -26,6 +31,9 @@ config_init(struct config *c)
 	memset(c, 0, sizeof(*c));
 	c->transport = -1;
 	c->accept_frozen = -1;
+	c->hooks_qga = -1;
+	c->hooks_vmware = -1;
+	c->hooks_policy = -1;
 }
 
 void
@@ -34,6 +42,7 @@ config_free(struct config *c)
 	size_t	i;
 
 	free(c->device);
+	free(c->hooks_dir);
 	for (i = 0; i < c->ninclude; i++)
 		free(c->include[i]);
 	for (i = 0; i < c->nexclude; i++)
@@ -91,6 +100,60 @@ add_list(struct config *c, char **list, size_t *n, const char *v)
 		return fail(c, "out of memory", NULL);
 	list[++*n] = NULL;
 	return 1;
+}
+
+static int
+hooks_key(struct config *c, const char *key, const char *v)
+{
+	char		*end;
+	unsigned long	 ul;
+	int		 b;
+
+	if (strcmp(key, "dir") == 0) {
+		if (once(c, SEEN_HDIR, key) == -1)
+			return 0;
+		if (strcmp(v, "none") != 0 && !path_ok(v))
+			return fail(c, "hooks dir is not an absolute path", v);
+		if ((c->hooks_dir = strdup(v)) == NULL)
+			return fail(c, "out of memory", NULL);
+		return 1;
+	}
+	if (strcmp(key, "qemu_ga") == 0 || strcmp(key, "vmware") == 0) {
+		int qga = key[0] == 'q';
+
+		if (once(c, qga ? SEEN_HQGA : SEEN_HVMW, key) == -1)
+			return 0;
+		if ((b = yesno(v)) == -1)
+			return fail(c, "must be yes or no", v);
+		if (qga)
+			c->hooks_qga = b;
+		else
+			c->hooks_vmware = b;
+		return 1;
+	}
+	if (strcmp(key, "policy") == 0) {
+		if (once(c, SEEN_HPOL, key) == -1)
+			return 0;
+		if (strcmp(v, "continue") == 0)
+			c->hooks_policy = 0;
+		else if (strcmp(v, "fail") == 0)
+			c->hooks_policy = 1;
+		else
+			return fail(c, "policy must be continue or fail", v);
+		return 1;
+	}
+	if (strcmp(key, "timeout") == 0) {
+		if (once(c, SEEN_HTMO, key) == -1)
+			return 0;
+		errno = 0;
+		ul = strtoul(v, &end, 10);
+		if (errno || end == v || *end != '\0' || v[0] == '-' ||
+		    ul < 1 || ul > 900)
+			return fail(c, "timeout must be 1..900 seconds", v);
+		c->hooks_timeout_s = (unsigned)ul;
+		return 1;
+	}
+	return fail(c, "unknown key", key);
 }
 
 static int
@@ -152,6 +215,8 @@ handler(void *user, const char *section, const char *key, const char *v)
 			return add_list(c, c->include, &c->ninclude, v);
 		if (strcmp(key, "exclude") == 0)
 			return add_list(c, c->exclude, &c->nexclude, v);
+	} else if (strcmp(section, "hooks") == 0) {
+		return hooks_key(c, key, v);
 	} else
 		return fail(c, "unknown section", section);
 	return fail(c, "unknown key", key);

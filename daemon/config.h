@@ -9,6 +9,12 @@
  *	accept_frozen = no		; yes | no
  *	include = /srv			; repeatable: freeze only these
  *	exclude = /scratch		; repeatable: never these
+ *	[hooks]
+ *	dir = /etc/hvvss/hooks.d	; "none": no native hooks
+ *	qemu_ga = no			; also /etc/qemu/fsfreeze-hook.d
+ *	vmware = no			; also backupScripts.d + legacy pair
+ *	policy = continue		; continue | fail
+ *	timeout = 20			; seconds per hook, 1..900
  *
  * Unknown sections or keys, bad values and duplicate single-valued keys are
  * errors that name the line.  The parser is pure over a string, so the
@@ -32,6 +38,11 @@ struct config {
 	size_t		 ninclude;
 	char		*exclude[CONFIG_MAX_LIST + 1];
 	size_t		 nexclude;
+	char		*hooks_dir;	/* NULL unset; "none" */
+	int		 hooks_qga;	/* -1 unset */
+	int		 hooks_vmware;	/* -1 unset */
+	int		 hooks_policy;	/* -1 unset, 0 continue, 1 fail */
+	unsigned	 hooks_timeout_s; /* 0 unset */
 	int		 err_line;	/* line of the first error, 0 if none */
 	char		 err[128];	/* what was wrong there */
 	int		 seen;		/* private: single-valued keys seen */

@@ -148,6 +148,17 @@ main(int argc, char *argv[])
 		conf.include = (const char *const *)cf.include;
 	if (cf.nexclude > 0 && conf.exclude == NULL)
 		conf.exclude = (const char *const *)cf.exclude;
+	if (cf.hooks_dir != NULL)
+		conf.hooks_dir = strcmp(cf.hooks_dir, "none") == 0 ? NULL :
+		    cf.hooks_dir;
+	if (cf.hooks_qga != -1)
+		conf.hooks_qga = cf.hooks_qga;
+	if (cf.hooks_vmware != -1)
+		conf.hooks_vmware = cf.hooks_vmware;
+	if (cf.hooks_policy != -1)
+		conf.hooks_fail = cf.hooks_policy;
+	if (cf.hooks_timeout_s != 0)
+		conf.hooks_timeout_s = cf.hooks_timeout_s;
 	if (kind != -1)
 		conf.kind = (enum xport_kind)kind;
 	if (deadline != 0)
@@ -156,11 +167,16 @@ main(int argc, char *argv[])
 		conf.accept_frozen = 1;
 	if (check_only) {
 		printf("config ok: transport=%s device=%s deadline_s=%u "
-		    "accept_frozen=%s include=%zu exclude=%zu\n",
+		    "accept_frozen=%s include=%zu exclude=%zu hooks_dir=%s "
+		    "qemu_ga=%s vmware=%s policy=%s hook_timeout_s=%u\n",
 		    xport_kind_name(conf.kind), conf.device != NULL ?
 		    conf.device : xport_default_path(conf.kind),
 		    conf.deadline_s, conf.accept_frozen ? "yes" : "no",
-		    cf.ninclude, cf.nexclude);
+		    cf.ninclude, cf.nexclude, conf.hooks_dir != NULL ?
+		    conf.hooks_dir : "none", conf.hooks_qga ? "yes" : "no",
+		    conf.hooks_vmware ? "yes" : "no",
+		    conf.hooks_fail ? "fail" : "continue",
+		    conf.hooks_timeout_s);
 		return EX_OK;
 	}
 

@@ -7,10 +7,18 @@
  *	FROZEN       this daemon holds freezes; the deadline is armed
  *	STOPPED      the loop ends; nothing is frozen (or a thaw failed)
  * state_transition() is the only writer of sd->state; it arms and clears
- * the frozen-window deadline, whose expiry re-enters it.  Between the first
- * freeze and the last thaw no file is written and nothing is logged but to
- * the memory buffer (log_hold); everything the thaw needs was opened and
- * allocated before the first freeze.
+ * the frozen-window deadline, whose expiry re-enters it, and leaving FROZEN
+ * always thaws first.  Between the first freeze and the last thaw no file
+ * is written and nothing is logged but to the memory buffer (log_hold);
+ * everything the thaw needs was opened and allocated before the first
+ * freeze.
+ *
+ * Application phases (hooks, notified clients: quiesce.h) run
+ * asynchronously beside that state: sd->busy is set while one runs and the
+ * request being served (sd->cur) is answered from its continuation.  A
+ * request that arrives meanwhile waits in sd->pending; kick() runs what is
+ * due once nothing is busy: the thaw or abort phase owed after a thaw, the
+ * pending request, or the stop.
  */
 #include <sys/types.h>
 #include <sys/mman.h>
@@ -36,6 +44,7 @@
 #include "mountinfo.h"
 #include "mounts.h"
 #include "plan.h"
+#include "quiesce.h"
 #include "sdnotify.h"
 #include "vssd.h"
 #include "xport.h"
@@ -71,12 +80,22 @@ struct vssd {
 	int			 expired;	/* deadline thawed this cycle */
 	int			 ready;		/* READY=1 sent */
 	unsigned		 cycle;
-	uint64_t		 freeze_req_at;
+	struct quiesce		 qz;
+	int			 busy;		/* an application phase runs */
+	struct xport_msg	 cur;		/* the request being served */
+	struct xport_msg	 pending;	/* arrived while busy */
+	int			 have_pending;
+	int			 apps_due;	/* QZ_THAW/QZ_ABORT owed, or -1 */
+	int			 stopping;
+	const char		**mounts;	/* planned mount points (frz's) */
+	size_t			 nmounts;
 };
 
 static void	state_transition(struct vssd *, enum vssd_state, const char *);
 static void	announce_ready(struct vssd *);
 static void	on_device(void *, int, short);
+static void	kick(struct vssd *);
+static void	handle(struct vssd *, const struct xport_msg *);
 
 const char *
 vssd_exit_name(int e)
@@ -99,6 +118,8 @@ vssd_conf_default(struct vssd_conf *c)
 	c->sysroot = "/sys";
 	c->journal = JOURNAL_DEFAULT_PATH;
 	c->deadline_s = VSSD_DEFAULT_DEADLINE_S;
+	c->hooks_dir = HOOKS_NATIVE_DIR;
+	c->hooks_timeout_s = VSSD_DEFAULT_HOOK_TIMEOUT_S;
 }
 
 /* ---- planning ---------------------------------------------------------- */
@@ -293,6 +314,11 @@ on_guardian(void *arg, int fd, short revents)
 static void
 reply(struct vssd *sd, const struct xport_msg *m, int ok)
 {
+	if (sd->xp.fd == -1) {
+		log_warnx("event=reply-lost op=%s reason=\"device closed\"",
+		    xport_req_name((int)m->req));
+		return;
+	}
 	if (xport_reply(&sd->xp, m, ok) == -1) {
 		/*
 		 * The kernel refused the reply: it timed out and answered the
@@ -301,6 +327,85 @@ reply(struct vssd *sd, const struct xport_msg *m, int ok)
 		 */
 		state_transition(sd, VS_REGISTERING, "reply refused");
 	}
+}
+
+/* The mount points the hooks are told about: the planned filesystems. */
+static void
+set_mounts(struct vssd *sd)
+{
+	size_t	i;
+
+	free(sd->mounts);
+	sd->mounts = NULL;
+	sd->nmounts = 0;
+	if (sd->frz.n == 0 ||
+	    (sd->mounts = calloc(sd->frz.n, sizeof(*sd->mounts))) == NULL)
+		return;
+	for (i = 0; i < sd->frz.n; i++)
+		sd->mounts[sd->nmounts++] = sd->frz.v[i].mnt;
+}
+
+/* Start an application phase; done runs now if there is nothing to run. */
+static void
+apps_start(struct vssd *sd, enum qz_phase ph, qz_done_fn done)
+{
+	int	r;
+
+	r = quiesce_start(&sd->qz, ph, sd->mounts, sd->nmounts, done, sd);
+	if (r == 0) {
+		sd->busy = 1;
+		return;
+	}
+	done(sd, r == 1 ? QZ_OK : sd->conf.hooks_fail ? QZ_FAILED :
+	    QZ_DEGRADED);
+}
+
+static void
+apps_over(struct vssd *sd)
+{
+	sd->busy = 0;
+	kick(sd);
+}
+
+static void
+aborted(void *arg, enum qz_result res)
+{
+	struct vssd	*sd = arg;
+
+	log_info("event=apps phase=abort result=%s", qz_result_name(res));
+	quiesce_log(&sd->qz);
+	free(sd->mounts);
+	sd->mounts = NULL;
+	sd->nmounts = 0;
+	apps_over(sd);
+}
+
+static void
+thawed_apps(void *arg, enum qz_result res)
+{
+	struct vssd	*sd = arg;
+
+	log_info("event=apps phase=thaw result=%s cycle=%u",
+	    qz_result_name(res), sd->cycle);
+	quiesce_log(&sd->qz);
+	free(sd->mounts);
+	sd->mounts = NULL;
+	sd->nmounts = 0;
+	apps_over(sd);
+}
+
+static void
+checked(void *arg, enum qz_result res)
+{
+	struct vssd	*sd = arg;
+	int		 ok = res != QZ_FAILED;
+
+	log_info("event=check result=%s apps=%s", ok ? "ok" : "fail",
+	    qz_result_name(res));
+	quiesce_log(&sd->qz);
+	sd->busy = 0;
+	reply(sd, &sd->cur, ok);
+	kick(sd);
 }
 
 static void
@@ -320,18 +425,85 @@ do_check(struct vssd *sd, const struct xport_msg *m)
 	}
 	plan_log(&s, 0);
 	ok = s.plan.norder + s.plan.nsync > 0;
-	log_info("event=check result=%s freeze=%zu sync_only=%zu mounts=%zu%s",
+	log_info("event=plan result=%s freeze=%zu sync_only=%zu mounts=%zu%s",
 	    ok ? "ok" : "fail", s.plan.norder, s.plan.nsync, s.plan.nitems,
 	    ok ? "" : " reason=\"nothing to freeze\"");
 	snapshot_free(&s);
-	reply(sd, m, ok);
+	if (!ok) {
+		reply(sd, m, 0);
+		return;
+	}
+	quiesce_begin(&sd->qz, sd->cycle + 1);
+	sd->cur = *m;
+	apps_start(sd, QZ_PREPARE, checked);
+}
+
+/* The filesystems themselves, once the applications are quiesced. */
+static void
+freeze_fs(struct vssd *sd)
+{
+	uint64_t	t1;
+
+	if (guard_arm(sd) == -1 || (sd->journal_ok &&
+	    journal_write(sd->conf.journal, &sd->frz, 1) == -1)) {
+		log_warn("event=freeze result=fail cycle=%u reason=\"cannot "
+		    "arm the thaw guarantee\"", sd->cycle);
+		guard_disarm(sd);
+		reply(sd, &sd->cur, 0);
+		frz_release(&sd->frz);
+		apps_start(sd, QZ_ABORT, aborted);
+		return;
+	}
+	t1 = ev_now();
+	log_hold(1);
+	if (frz_freeze(&sd->frz) == -1) {
+		/* Rolled back already: reply first, then log (C1 item 3). */
+		reply(sd, &sd->cur, 0);
+		guard_disarm(sd);
+		log_hold(0);
+		log_warnx("event=freeze result=fail cycle=%u", sd->cycle);
+		frz_log(&sd->frz, "fs");
+		frz_release(&sd->frz);
+		apps_start(sd, QZ_ABORT, aborted);
+		return;
+	}
+	/* /run is a tmpfs (checked at start): this write cannot block. */
+	if (sd->journal_ok)
+		(void)journal_write(sd->conf.journal, &sd->frz, 0);
+	log_info("event=freeze result=ok cycle=%u frozen=%zu freeze_ms=%.1f",
+	    sd->cycle, sd->frz.nfrozen, (ev_now() - t1) / 1e6);
+	state_transition(sd, VS_FROZEN, "freeze");
+	reply(sd, &sd->cur, 1);
+	sd->busy = 0;
+	kick(sd);
+}
+
+static void
+apps_frozen(void *arg, enum qz_result res)
+{
+	struct vssd	*sd = arg;
+
+	sd->busy = 0;
+	if (res == QZ_FAILED) {
+		log_warnx("event=freeze result=fail cycle=%u reason=\"an "
+		    "application refused to quiesce\" policy=fail", sd->cycle);
+		reply(sd, &sd->cur, 0);
+		frz_release(&sd->frz);
+		apps_start(sd, QZ_ABORT, aborted);
+		return;
+	}
+	if (res == QZ_DEGRADED)
+		log_warnx("event=apps phase=freeze result=degraded cycle=%u "
+		    "policy=continue reason=\"backup is crash-consistent for "
+		    "the applications that failed\"", sd->cycle);
+	freeze_fs(sd);
 }
 
 static void
 do_freeze(struct vssd *sd, const struct xport_msg *m)
 {
 	struct snapshot	s;
-	uint64_t	t0 = ev_now(), t1;
+	uint64_t	t0 = ev_now();
 
 	sd->cycle++;
 	sd->expired = 0;
@@ -365,37 +537,14 @@ do_freeze(struct vssd *sd, const struct xport_msg *m)
 		return;
 	}
 	snapshot_free(&s);
+	/* Flush while applications still run (lab-facts.md 2c, 2e). */
 	(void)frz_presync(&sd->frz);
-	if (guard_arm(sd) == -1 || (sd->journal_ok &&
-	    journal_write(sd->conf.journal, &sd->frz, 1) == -1)) {
-		log_warn("event=freeze result=fail cycle=%u reason=\"cannot "
-		    "arm the thaw guarantee\"", sd->cycle);
-		guard_disarm(sd);
-		frz_release(&sd->frz);
-		reply(sd, m, 0);
-		return;
-	}
-	t1 = ev_now();
-
-	log_hold(1);
-	if (frz_freeze(&sd->frz) == -1) {
-		/* Rolled back already: reply first, then log (C1 item 3). */
-		reply(sd, m, 0);
-		guard_disarm(sd);
-		log_hold(0);
-		log_warnx("event=freeze result=fail cycle=%u", sd->cycle);
-		frz_log(&sd->frz, "fs");
-		frz_release(&sd->frz);
-		return;
-	}
-	/* /run is a tmpfs (checked at start): this write cannot block. */
-	if (sd->journal_ok)
-		(void)journal_write(sd->conf.journal, &sd->frz, 0);
-	log_info("event=freeze result=ok cycle=%u frozen=%zu prepare_ms=%.1f "
-	    "freeze_ms=%.1f", sd->cycle, sd->frz.nfrozen, (t1 - t0) / 1e6,
-	    (ev_now() - t1) / 1e6);
-	state_transition(sd, VS_FROZEN, "freeze");
-	reply(sd, m, 1);
+	log_info("event=prepared cycle=%u filesystems=%zu prepare_ms=%.1f",
+	    sd->cycle, sd->frz.n, (ev_now() - t0) / 1e6);
+	set_mounts(sd);
+	quiesce_begin(&sd->qz, sd->cycle);
+	sd->cur = *m;
+	apps_start(sd, QZ_FREEZE, apps_frozen);
 }
 
 static void
@@ -416,11 +565,10 @@ do_thaw(struct vssd *sd, const struct xport_msg *m)
 		reply(sd, m, ok);
 		return;
 	}
-	ok = frz_thaw(&sd->frz) == 0;
+	state_transition(sd, VS_IDLE, "thaw");
+	ok = sd->state == VS_IDLE;
 	reply(sd, m, ok);
-	if (ok)
-		state_transition(sd, VS_IDLE, "thaw");
-	else
+	if (!ok)
 		log_warnx("event=thaw result=fail still_frozen=%zu",
 		    sd->frz.nfrozen);
 }
@@ -431,9 +579,21 @@ handle(struct vssd *sd, const struct xport_msg *m)
 	if (m->decode_err != 0)
 		log_warnx("event=request-malformed op=%u reason=%s", m->raw_op,
 		    hvvss_err_name(m->decode_err));
-	log_debug("event=request op=%s raw=%u state=%s",
+	log_debug("event=request op=%s raw=%u state=%s busy=%d",
 	    xport_req_name((int)m->req), m->raw_op,
-	    vssd_state_name[sd->state]);
+	    vssd_state_name[sd->state], sd->busy);
+	if (sd->busy || sd->apps_due != -1) {
+		/* The kernel sends one request at a time; keep it for later. */
+		if (sd->have_pending) {
+			log_warnx("event=request result=fail op=%s "
+			    "reason=\"busy\"", xport_req_name((int)m->req));
+			reply(sd, m, 0);
+			return;
+		}
+		sd->pending = *m;
+		sd->have_pending = 1;
+		return;
+	}
 	switch (m->req) {
 	case XREQ_CHECK:
 		do_check(sd, m);
@@ -453,6 +613,48 @@ handle(struct vssd *sd, const struct xport_msg *m)
 	}
 }
 
+/*
+ * What is due once no application phase runs: the thaw (or abort) the
+ * applications are owed, then a stop that was asked for, then a request
+ * that arrived meanwhile.
+ */
+static void
+kick(struct vssd *sd)
+{
+	struct xport_msg	m;
+
+	if (sd->busy)
+		return;
+	if (sd->apps_due != -1) {
+		enum qz_phase ph = (enum qz_phase)sd->apps_due;
+
+		sd->apps_due = -1;
+		apps_start(sd, ph, ph == QZ_THAW ? thawed_apps : aborted);
+		return;		/* the continuation kicks again */
+	}
+	if (sd->stopping) {
+		if (sd->state == VS_FROZEN) {
+			state_transition(sd, VS_IDLE, "stop");
+			if (sd->state == VS_FROZEN)
+				return;		/* thaw retries, then stop */
+			kick(sd);
+			return;
+		}
+		if (quiesce_owed(&sd->qz) > 0) {
+			sd->apps_due = QZ_ABORT;
+			kick(sd);
+			return;
+		}
+		state_transition(sd, VS_STOPPED, "stop");
+		return;
+	}
+	if (sd->have_pending) {
+		m = sd->pending;
+		sd->have_pending = 0;
+		handle(sd, &m);
+	}
+}
+
 /* ---- state machine ----------------------------------------------------- */
 
 static void
@@ -468,11 +670,8 @@ on_deadline(void *arg)
 		    "reason=\"no THAW in time; the next THAW will fail\"",
 		    sd->conf.deadline_s);
 	}
-	if (frz_thaw(&sd->frz) == 0)
-		state_transition(sd, VS_IDLE, "deadline");
-	else	/* try again shortly; never give up on a thaw */
-		ev_timer_set(&sd->ev, T_DEADLINE, ev_now() + EV_SEC(1),
-		    on_deadline, sd);
+	state_transition(sd, VS_IDLE, "deadline");
+	kick(sd);
 }
 
 static int
@@ -507,6 +706,8 @@ state_transition(struct vssd *sd, enum vssd_state to, const char *why)
 		frz_log(&sd->frz, "fs");
 		if (sd->frz.nfrozen == 0)
 			frz_release(&sd->frz);
+		/* The applications resume after the filesystems (kick()). */
+		sd->apps_due = QZ_THAW;
 	}
 	sd->state = to;
 	log_debug("event=state from=%s to=%s why=\"%s\"",
@@ -523,13 +724,16 @@ state_transition(struct vssd *sd, enum vssd_state to, const char *why)
 			xport_close(&sd->xp);
 		}
 		if (xport_open(&sd->xp) == -1) {
-			sd->exit = VSSD_EXIT_DEVICE;
-			sd->state = VS_STOPPED;
+			/* Finish what applications are owed, then stop. */
+			if (sd->exit == VSSD_EXIT_NONE)
+				sd->exit = VSSD_EXIT_DEVICE;
+			sd->stopping = 1;
 			break;
 		}
 		if (ev_io_add(&sd->ev, sd->xp.fd, POLLIN, on_device, sd) == -1) {
-			sd->exit = VSSD_EXIT_OSERR;
-			sd->state = VS_STOPPED;
+			if (sd->exit == VSSD_EXIT_NONE)
+				sd->exit = VSSD_EXIT_OSERR;
+			sd->stopping = 1;
 			break;
 		}
 		if (sd->xp.registered)		/* FreeBSD: open registers */
@@ -606,7 +810,17 @@ on_signal(void *arg, int fd, short revents)
 	if (sd->exit == VSSD_EXIT_NONE)
 		sd->exit = VSSD_EXIT_SIGNAL;
 	(void)sdnotify("STOPPING=1");
-	state_transition(sd, VS_STOPPED, "signal");
+	sd->stopping = 1;
+	if (sd->busy && (sd->qz.phase == QZ_PREPARE ||
+	    sd->qz.phase == QZ_FREEZE)) {
+		/* Stop quiescing; whoever started freezing gets abort. */
+		quiesce_cancel(&sd->qz);
+		sd->busy = 0;
+		reply(sd, &sd->cur, 0);
+		if (sd->state != VS_FROZEN)
+			frz_release(&sd->frz);
+	}
+	/* kick() (from the loop) thaws, runs what is owed, then stops. */
 }
 
 /* ---- lifecycle --------------------------------------------------------- */
@@ -614,7 +828,8 @@ on_signal(void *arg, int fd, short revents)
 struct vssd *
 vssd_new(const struct vssd_conf *c)
 {
-	struct vssd	*sd;
+	struct hooks_config	 hc;
+	struct vssd		*sd;
 
 	if ((sd = calloc(1, sizeof(*sd))) == NULL)
 		return NULL;
@@ -624,6 +839,22 @@ vssd_new(const struct vssd_conf *c)
 	ev_init(&sd->ev);
 	frz_init(&sd->frz);
 	sd->frz.workers = FRZ_MAX_WORKERS;
+	sd->apps_due = -1;
+	hooks_config_init(&hc);
+	hc.native_dir = c->hooks_dir;
+	if (c->hooks_qga)
+		hc.qga_dir = HOOKS_QGA_DIR;
+	if (c->hooks_vmware) {
+		hc.vmware_dir = HOOKS_VMWARE_DIR;
+		hc.vmware_pre = HOOKS_VMWARE_PRE;
+		hc.vmware_post = HOOKS_VMWARE_POST;
+	}
+	hc.policy = c->hooks_fail ? HOOKS_POLICY_FAIL : HOOKS_POLICY_CONTINUE;
+	if (quiesce_init(&sd->qz, &sd->ev, &hc, c->hooks_dir != NULL ||
+	    c->hooks_qga || c->hooks_vmware, EV_SEC(c->hooks_timeout_s)) == -1) {
+		free(sd);
+		return NULL;
+	}
 	sd->frz.note = on_note;
 	sd->frz.note_arg = sd;
 	guardian_init(&sd->g);
@@ -702,9 +933,11 @@ vssd_run(struct vssd *sd)
 	while (sd->state != VS_STOPPED) {
 		if (ev_run_once(&sd->ev) == -1) {
 			log_warn("event=poll-failed");
-			sd->exit = VSSD_EXIT_OSERR;
-			state_transition(sd, VS_STOPPED, "poll");
+			if (sd->exit == VSSD_EXIT_NONE)
+				sd->exit = VSSD_EXIT_OSERR;
+			sd->stopping = 1;
 		}
+		kick(sd);
 	}
 	if (sd->frz.nfrozen > 0) {
 		/* Last resort: never leave while anything is frozen. */
@@ -725,5 +958,7 @@ vssd_free(struct vssd *sd)
 	if (sd->sigfd != -1)
 		close(sd->sigfd);
 	frz_release(&sd->frz);
+	quiesce_free(&sd->qz);
+	free(sd->mounts);
 	free(sd);
 }

@@ -28,6 +28,13 @@ enum vssd_exit {
  */
 #define VSSD_DEFAULT_DEADLINE_S	60
 
+/*
+ * Each hook's deadline.  The prepare phase runs inside HOT_BACKUP, which
+ * the Linux kernel fails after 30 s (protocol.md 4.2): one slow hook must
+ * leave the reply room.
+ */
+#define VSSD_DEFAULT_HOOK_TIMEOUT_S	20
+
 struct vssd_conf {
 	enum xport_kind	 kind;
 	const char	*device;	/* NULL: the flavour's default */
@@ -38,6 +45,11 @@ struct vssd_conf {
 	int		 accept_frozen;	/* EBUSY from another freezer is ok */
 	const char *const *include;	/* NULL or NULL-terminated */
 	const char *const *exclude;
+	const char	*hooks_dir;	/* NULL: no native hooks */
+	int		 hooks_qga;	/* also qemu-ga's fsfreeze-hook.d */
+	int		 hooks_vmware;	/* also VMware's backupScripts.d */
+	int		 hooks_fail;	/* a failing hook fails the backup */
+	unsigned	 hooks_timeout_s;
 };
 
 struct vssd;
