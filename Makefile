@@ -103,7 +103,7 @@ $(B)/tests/%: tests/unit/%.c $(TEST_ARCHIVES)
 	    -Wno-missing-prototypes -Wno-missing-declarations -o $@ $^ \
 	    $(CMOCKA_LIBS) $(FUSE_LIBS) $(INIH_LIBS)
 
-unit: $(UNIT_BINS)
+unit: $(UNIT_BINS) $(CMD_BINS)
 	@tests/run-unit $(UNIT_BINS)
 
 # The same unit tests once under ASan + UBSan, in a separate build tree.

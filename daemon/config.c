@@ -22,7 +22,10 @@ enum {
 	SEEN_HQGA = 0x20,
 	SEEN_HVMW = 0x40,
 	SEEN_HPOL = 0x80,
-	SEEN_HTMO = 0x100
+	SEEN_HTMO = 0x100,
+	SEEN_NSOCK = 0x200,
+	SEEN_NPOL = 0x400,
+	SEEN_NTMO = 0x800
 };
 
 void
@@ -34,6 +37,7 @@ config_init(struct config *c)
 	c->hooks_qga = -1;
 	c->hooks_vmware = -1;
 	c->hooks_policy = -1;
+	c->notify_policy = -1;
 }
 
 void
@@ -43,6 +47,7 @@ config_free(struct config *c)
 
 	free(c->device);
 	free(c->hooks_dir);
+	free(c->notify_socket);
 	for (i = 0; i < c->ninclude; i++)
 		free(c->include[i]);
 	for (i = 0; i < c->nexclude; i++)
@@ -102,12 +107,34 @@ add_list(struct config *c, char **list, size_t *n, const char *v)
 	return 1;
 }
 
+/* "continue" or "fail" into 0/1; -1 otherwise. */
 static int
-hooks_key(struct config *c, const char *key, const char *v)
+policy(const char *v)
+{
+	return strcmp(v, "continue") == 0 ? 0 : strcmp(v, "fail") == 0 ? 1 :
+	    -1;
+}
+
+/* Seconds 1..900 into *out; -1 if not. */
+static int
+seconds(const char *v, unsigned *out)
 {
 	char		*end;
 	unsigned long	 ul;
-	int		 b;
+
+	errno = 0;
+	ul = strtoul(v, &end, 10);
+	if (errno || end == v || *end != '\0' || v[0] == '-' || ul < 1 ||
+	    ul > 900)
+		return -1;
+	*out = (unsigned)ul;
+	return 0;
+}
+
+static int
+hooks_key(struct config *c, const char *key, const char *v)
+{
+	int	b;
 
 	if (strcmp(key, "dir") == 0) {
 		if (once(c, SEEN_HDIR, key) == -1)
@@ -134,23 +161,45 @@ hooks_key(struct config *c, const char *key, const char *v)
 	if (strcmp(key, "policy") == 0) {
 		if (once(c, SEEN_HPOL, key) == -1)
 			return 0;
-		if (strcmp(v, "continue") == 0)
-			c->hooks_policy = 0;
-		else if (strcmp(v, "fail") == 0)
-			c->hooks_policy = 1;
-		else
+		if ((c->hooks_policy = policy(v)) == -1)
 			return fail(c, "policy must be continue or fail", v);
 		return 1;
 	}
 	if (strcmp(key, "timeout") == 0) {
 		if (once(c, SEEN_HTMO, key) == -1)
 			return 0;
-		errno = 0;
-		ul = strtoul(v, &end, 10);
-		if (errno || end == v || *end != '\0' || v[0] == '-' ||
-		    ul < 1 || ul > 900)
+		if (seconds(v, &c->hooks_timeout_s) == -1)
 			return fail(c, "timeout must be 1..900 seconds", v);
-		c->hooks_timeout_s = (unsigned)ul;
+		return 1;
+	}
+	return fail(c, "unknown key", key);
+}
+
+static int
+notify_key(struct config *c, const char *key, const char *v)
+{
+	if (strcmp(key, "socket") == 0) {
+		if (once(c, SEEN_NSOCK, key) == -1)
+			return 0;
+		if (strcmp(v, "none") != 0 && (!path_ok(v) || strlen(v) > 107))
+			return fail(c, "socket must be an absolute path of at "
+			    "most 107 bytes", v);
+		if ((c->notify_socket = strdup(v)) == NULL)
+			return fail(c, "out of memory", NULL);
+		return 1;
+	}
+	if (strcmp(key, "policy") == 0) {
+		if (once(c, SEEN_NPOL, key) == -1)
+			return 0;
+		if ((c->notify_policy = policy(v)) == -1)
+			return fail(c, "policy must be continue or fail", v);
+		return 1;
+	}
+	if (strcmp(key, "timeout") == 0) {
+		if (once(c, SEEN_NTMO, key) == -1)
+			return 0;
+		if (seconds(v, &c->notify_timeout_s) == -1)
+			return fail(c, "timeout must be 1..900 seconds", v);
 		return 1;
 	}
 	return fail(c, "unknown key", key);
@@ -217,6 +266,8 @@ handler(void *user, const char *section, const char *key, const char *v)
 			return add_list(c, c->exclude, &c->nexclude, v);
 	} else if (strcmp(section, "hooks") == 0) {
 		return hooks_key(c, key, v);
+	} else if (strcmp(section, "notify") == 0) {
+		return notify_key(c, key, v);
 	} else
 		return fail(c, "unknown section", section);
 	return fail(c, "unknown key", key);

@@ -15,6 +15,10 @@
  *	vmware = no			; also backupScripts.d + legacy pair
  *	policy = continue		; continue | fail
  *	timeout = 20			; seconds per hook, 1..900
+ *	[notify]
+ *	socket = /run/hvvss/notify.sock	; "none": no application socket
+ *	policy = continue		; continue | fail
+ *	timeout = 10			; seconds per phase, 1..900
  *
  * Unknown sections or keys, bad values and duplicate single-valued keys are
  * errors that name the line.  The parser is pure over a string, so the
@@ -43,6 +47,9 @@ struct config {
 	int		 hooks_vmware;	/* -1 unset */
 	int		 hooks_policy;	/* -1 unset, 0 continue, 1 fail */
 	unsigned	 hooks_timeout_s; /* 0 unset */
+	char		*notify_socket;	/* NULL unset; "none" */
+	int		 notify_policy;	/* -1 unset, 0 continue, 1 fail */
+	unsigned	 notify_timeout_s; /* 0 unset */
 	int		 err_line;	/* line of the first error, 0 if none */
 	char		 err[128];	/* what was wrong there */
 	int		 seen;		/* private: single-valued keys seen */

@@ -8,7 +8,7 @@
 
 #include <stdint.h>
 
-#define EV_MAX_IO	32
+#define EV_MAX_IO	96	/* notify: 1 + NOTIFY_MAX_CLIENTS (64) */
 #define EV_MAX_TIMER	8
 
 typedef void	(*ev_io_cb)(void *, int, short);

@@ -159,6 +159,13 @@ main(int argc, char *argv[])
 		conf.hooks_fail = cf.hooks_policy;
 	if (cf.hooks_timeout_s != 0)
 		conf.hooks_timeout_s = cf.hooks_timeout_s;
+	if (cf.notify_socket != NULL)
+		conf.notify_path = strcmp(cf.notify_socket, "none") == 0 ?
+		    NULL : cf.notify_socket;
+	if (cf.notify_policy != -1)
+		conf.notify_fail = cf.notify_policy;
+	if (cf.notify_timeout_s != 0)
+		conf.notify_timeout_s = cf.notify_timeout_s;
 	if (kind != -1)
 		conf.kind = (enum xport_kind)kind;
 	if (deadline != 0)
@@ -168,7 +175,8 @@ main(int argc, char *argv[])
 	if (check_only) {
 		printf("config ok: transport=%s device=%s deadline_s=%u "
 		    "accept_frozen=%s include=%zu exclude=%zu hooks_dir=%s "
-		    "qemu_ga=%s vmware=%s policy=%s hook_timeout_s=%u\n",
+		    "qemu_ga=%s vmware=%s policy=%s hook_timeout_s=%u "
+		    "notify=%s notify_policy=%s notify_timeout_s=%u\n",
 		    xport_kind_name(conf.kind), conf.device != NULL ?
 		    conf.device : xport_default_path(conf.kind),
 		    conf.deadline_s, conf.accept_frozen ? "yes" : "no",
@@ -176,7 +184,10 @@ main(int argc, char *argv[])
 		    conf.hooks_dir : "none", conf.hooks_qga ? "yes" : "no",
 		    conf.hooks_vmware ? "yes" : "no",
 		    conf.hooks_fail ? "fail" : "continue",
-		    conf.hooks_timeout_s);
+		    conf.hooks_timeout_s, conf.notify_path != NULL ?
+		    conf.notify_path : "none",
+		    conf.notify_fail ? "fail" : "continue",
+		    conf.notify_timeout_s);
 		return EX_OK;
 	}
 

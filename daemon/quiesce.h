@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "hooks.h"
+#include "notify.h"
 
 struct ev;
 
@@ -39,6 +40,11 @@ typedef void	(*qz_done_fn)(void *, enum qz_result);
 
 struct quiesce {
 	struct ev		*ev;
+	struct notify		 nt;		/* the application socket */
+	int			 nt_on;
+	uint64_t		 nt_timeout_ns;	/* per phase */
+	enum qz_result		 res;		/* worst so far in this phase */
+	uint32_t		 ncycle;
 	struct hooks_config	 hcfg;
 	int			 hooks_on;
 	struct hooks_set	 set;
@@ -50,18 +56,24 @@ struct quiesce {
 	qz_done_fn		 done;
 	void			*arg;
 	char			 cycle[24];
+	const char *const	*mounts;
+	size_t			 nmounts;
 };
 
 int		 quiesce_init(struct quiesce *, struct ev *,
 		    const struct hooks_config *, int hooks_on,
 		    uint64_t per_hook_ns);
+/* Open the application socket (path NULL: none); 0 or -1 (logged). */
+int		 quiesce_open_socket(struct quiesce *, const char *path,
+		    int fail_policy, uint64_t timeout_ns);
 void		 quiesce_free(struct quiesce *);
 /* A new cycle: rescan the hooks unless some still owe a thaw. */
 void		 quiesce_begin(struct quiesce *, unsigned cycle);
 /*
  * Start a phase.  1: nothing to run (done is not called; go on at once);
  * 0: started, done(arg, result) comes later from the loop; -1: could not
- * start (treated by the caller as QZ_FAILED or degraded per policy).
+ * start, or nothing ran but something failed to start: the caller treats
+ * it as failed or degraded per its policy.
  */
 int		 quiesce_start(struct quiesce *, enum qz_phase,
 		    const char *const *mounts, size_t nmounts, qz_done_fn,

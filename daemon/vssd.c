@@ -37,6 +37,7 @@
 #include "ev.h"
 #include "facts.h"
 #include "hvvss_err.h"
+#include "hvvss_notify.h"
 #include "freeze.h"
 #include "guardian.h"
 #include "journal.h"
@@ -120,6 +121,8 @@ vssd_conf_default(struct vssd_conf *c)
 	c->deadline_s = VSSD_DEFAULT_DEADLINE_S;
 	c->hooks_dir = HOOKS_NATIVE_DIR;
 	c->hooks_timeout_s = VSSD_DEFAULT_HOOK_TIMEOUT_S;
+	c->notify_path = HVVSS_NOTIFY_PATH;
+	c->notify_timeout_s = VSSD_DEFAULT_NOTIFY_TIMEOUT_S;
 }
 
 /* ---- planning ---------------------------------------------------------- */
@@ -356,8 +359,7 @@ apps_start(struct vssd *sd, enum qz_phase ph, qz_done_fn done)
 		sd->busy = 1;
 		return;
 	}
-	done(sd, r == 1 ? QZ_OK : sd->conf.hooks_fail ? QZ_FAILED :
-	    QZ_DEGRADED);
+	done(sd, r == 1 ? QZ_OK : sd->qz.res);
 }
 
 static void
@@ -910,6 +912,8 @@ vssd_open(struct vssd *sd)
 		return -1;
 	signal(SIGPIPE, SIG_IGN);
 	sd->journal_ok = journal_usable(sd->conf.journal);
+	(void)quiesce_open_socket(&sd->qz, sd->conf.notify_path,
+	    sd->conf.notify_fail, EV_SEC(sd->conf.notify_timeout_s));
 	if (sd->journal_ok && journal_recover(sd->conf.journal) > 0)
 		log_warnx("event=recovered action=thawed "
 		    "reason=\"filesystems left frozen by a previous run\"");

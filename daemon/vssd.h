@@ -34,6 +34,8 @@ enum vssd_exit {
  * leave the reply room.
  */
 #define VSSD_DEFAULT_HOOK_TIMEOUT_S	20
+/* Clients of the notification socket get the same room, per phase. */
+#define VSSD_DEFAULT_NOTIFY_TIMEOUT_S	10
 
 struct vssd_conf {
 	enum xport_kind	 kind;
@@ -50,6 +52,9 @@ struct vssd_conf {
 	int		 hooks_vmware;	/* also VMware's backupScripts.d */
 	int		 hooks_fail;	/* a failing hook fails the backup */
 	unsigned	 hooks_timeout_s;
+	const char	*notify_path;	/* NULL: no application socket */
+	int		 notify_fail;	/* a client's failure fails the backup */
+	unsigned	 notify_timeout_s;
 };
 
 struct vssd;
