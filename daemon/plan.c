@@ -14,8 +14,9 @@
  *     policy, read-only superblock, freeze support;
  *  4. add an edge "freeze A before B" when A's device is, or is stacked on,
  *     a loop device whose image file lives on B (prior-art.md B1 items 3-5,
- *     D3), and give every filesystem the stage 1 + the highest stage of
- *     those that depend on it;
+ *     D3), and give every filesystem the latest stage its edges allow:
+ *     one before the earliest filesystem it must precede, else the last
+ *     (so whatever depends on nothing is frozen last and briefest);
  *  5. order by stage, then children before their parent mounts and later
  *     mounts before earlier ones, so "/" is frozen last in its stage.
  */
@@ -782,9 +783,12 @@ out:
 }
 
 /*
- * Stages by Kahn's algorithm over "freeze before" edges: a filesystem's
- * stage is 1 + the highest stage of those that must be frozen before it,
- * 0 if none.  Items left unprocessed sit on a cycle.
+ * Stages by Kahn's algorithm over "freeze before" edges.  Each filesystem
+ * is then scheduled as late as its dependants allow: one stage before the
+ * earliest filesystem it must precede, the last stage if none.  Everything
+ * without a dependency so freezes in the last stage, together with "/",
+ * and spends the least time frozen (issue: the shortest frozen window).
+ * Items left unprocessed sit on a cycle.
  */
 static int
 pb_stages(struct pb *b, size_t *stage)
@@ -828,6 +832,24 @@ pb_stages(struct pb *b, size_t *stage)
 		}
 	}
 	rc = PLAN_OK;
+	if (done == nplanned && qt > 0) {
+		size_t	maxs = 0, a;
+
+		for (k = 0; k < qt; k++)
+			if (stage[q[k]] > maxs)
+				maxs = stage[q[k]];
+		/* Reverse topological order: successors are final first. */
+		for (k = qt; k-- > 0;) {
+			u = q[k];
+			a = maxs;
+			for (i = first[u]; i < first[u + 1]; i++) {
+				v = b->edges[i].to;
+				if (stage[v] - 1 < a)
+					a = stage[v] - 1;
+			}
+			stage[u] = a;
+		}
+	}
 	if (done < nplanned) {
 		for (i = 0; i < b->n; i++)
 			if (planned(&it[i]) && indeg[i] > 0) {
