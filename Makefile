@@ -8,6 +8,9 @@ SBINDIR	?= $(PREFIX)/sbin
 LIBDIR	?= $(PREFIX)/lib
 INCDIR	?= $(PREFIX)/include
 MANDIR	?= $(PREFIX)/share/man
+SYSCONFDIR	?= /etc
+UNITDIR		?= $(or $(shell pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null),/lib/systemd/system)
+UDEVRULESDIR	?= $(or $(shell pkg-config --variable=udevdir udev 2>/dev/null),/lib/udev)/rules.d
 DESTDIR	?=
 
 B	?= build
@@ -51,7 +54,7 @@ PROGS := $(B)/hv_vss_daemon $(if $(wildcard host/main.c),$(B)/hvvss-host) \
 	 $(CMD_BINS)
 LIBS  := $(B)/libhvvss.a $(if $(CLIENT_SRCS),$(B)/libhvvss-client.a)
 
-.PHONY: all check unit asan fuzz fuzz-build e2e install clean tools
+.PHONY: all check unit asan fuzz fuzz-build e2e install install-dist clean tools
 all: $(LIBS) $(PROGS) $(TOOL_BINS)
 
 $(B)/lib/%.o: lib/%.c
@@ -139,6 +142,29 @@ install: $(LIBS) $(PROGS)
 	for m in man/*.[1-9]; do [ -f "$$m" ] || continue; s=$${m##*.}; \
 	    install -d $(DESTDIR)$(MANDIR)/man$$s; \
 	    install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
+
+# The service manager's files: systemd + udev on Linux, rc.d + devd on
+# FreeBSD; the config file only if none is there yet.
+install: install-dist
+install-dist:
+ifeq ($(shell uname -s),FreeBSD)
+	install -d $(DESTDIR)$(PREFIX)/etc/rc.d $(DESTDIR)$(PREFIX)/etc/devd
+	sed -e 's|/usr/local/sbin/|$(SBINDIR)/|' -e 's|/usr/local/etc/|$(PREFIX)/etc/|' \
+	    dist/freebsd/rc.d/hv_vss_daemon >$(DESTDIR)$(PREFIX)/etc/rc.d/hv_vss_daemon
+	chmod 0555 $(DESTDIR)$(PREFIX)/etc/rc.d/hv_vss_daemon
+	install -m 0644 dist/freebsd/hvvss.devd.conf $(DESTDIR)$(PREFIX)/etc/devd/hvvss.conf
+	[ -e $(DESTDIR)$(PREFIX)/etc/hvvss.conf ] || \
+	    install -m 0644 dist/hvvss.conf $(DESTDIR)$(PREFIX)/etc/hvvss.conf
+else
+	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(UDEVRULESDIR) \
+	    $(DESTDIR)$(SYSCONFDIR)/hvvss/hooks.d
+	sed 's|/usr/sbin/hv_vss_daemon|$(SBINDIR)/hv_vss_daemon|' \
+	    dist/systemd/hvvss.service >$(DESTDIR)$(UNITDIR)/hvvss.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/hvvss.service
+	install -m 0644 dist/udev/60-hvvss.rules $(DESTDIR)$(UDEVRULESDIR)/
+	[ -e $(DESTDIR)$(SYSCONFDIR)/hvvss.conf ] || \
+	    install -m 0644 dist/hvvss.conf $(DESTDIR)$(SYSCONFDIR)/hvvss.conf
+endif
 
 clean:
 	rm -rf build build-asan

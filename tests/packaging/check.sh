@@ -408,8 +408,8 @@ if [ -n "$deb" ]; then
 		    bad "deb lacks $f"
 	done
 	grep -q ' ./usr/sbin/hvvss-host' "$work/contents" &&
-	    bad "deb contains the test emulator hvvss-host" ||
-	    ok "deb does not contain the test emulator"
+	    bad "hvvss contains hvvss-host (it has its own package)" ||
+	    ok "hvvss does not contain hvvss-host"
 	mkdir -p "$work/root" "$work/ctrl"
 	dpkg-deb -x "$deb" "$work/root"
 	dpkg-deb -e "$deb" "$work/ctrl"
