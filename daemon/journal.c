@@ -92,16 +92,6 @@ journal_parse(char *text, size_t len, struct journal_entry *v, size_t max,
 	return 0;
 }
 
-static void
-put_escaped(FILE *fp, const char *s)
-{
-	for (; *s != '\0'; s++) {
-		if (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\\')
-			fprintf(fp, "\\%03o", (unsigned char)*s);
-		else
-			fputc(*s, fp);
-	}
-}
 
 static int
 mkparent(const char *path)
@@ -122,7 +112,7 @@ mkparent(const char *path)
 int
 journal_write(const char *path, const struct frz *f, int all)
 {
-	char	 tmp[PATH_MAX];
+	char	 tmp[PATH_MAX], esc[4 * PATH_MAX + 1];
 	FILE	*fp;
 	size_t	 i;
 	int	 fd;
@@ -143,9 +133,10 @@ journal_write(const char *path, const struct frz *f, int all)
 
 		if (fs->sync_only || (!all && !fs->frozen))
 			continue;
-		fprintf(fp, "%d %u:%u ", fs->mnt_id, fs->major, fs->minor);
-		put_escaped(fp, fs->mnt);
-		fputc('\n', fp);
+		if (mi_escape(fs->mnt, esc, sizeof(esc)) >= sizeof(esc))
+			continue;	/* longer than PATH_MAX: not a path */
+		fprintf(fp, "%d %u:%u %s\n", fs->mnt_id, fs->major, fs->minor,
+		    esc);
 	}
 	if (fclose(fp) != 0 || rename(tmp, path) == -1) {
 		unlink(tmp);

@@ -289,3 +289,30 @@ mi_opt_has(const char *opts, const char *name)
 			return 0;
 	}
 }
+
+size_t
+mi_escape(const char *s, char *buf, size_t size)
+{
+	size_t	n = 0;
+
+	for (; *s != '\0'; s++) {
+		unsigned char	c = (unsigned char)*s;
+		char		tmp[5];
+		size_t		k, len = 1;
+
+		tmp[0] = (char)c;
+		if (c == ' ' || c == '\t' || c == '\n' || c == '\\') {
+			tmp[0] = '\\';
+			tmp[1] = (char)('0' + ((c >> 6) & 7));
+			tmp[2] = (char)('0' + ((c >> 3) & 7));
+			tmp[3] = (char)('0' + (c & 7));
+			len = 4;
+		}
+		for (k = 0; k < len; k++, n++)
+			if (n + 1 < size)
+				buf[n] = tmp[k];
+	}
+	if (size > 0)
+		buf[n < size ? n : size - 1] = '\0';
+	return n;
+}

@@ -81,6 +81,12 @@ int		 mi_opt_has(const char *opts, const char *name);
  * (decimal, nothing else) and returns 0 or -1.
  */
 int		 mi_unescape(char *);
+/*
+ * The reverse, as the kernel mangles names in mountinfo: space, tab,
+ * newline and backslash as \ooo.  snprintf semantics: returns the length
+ * the escaped text needs, writes at most size bytes including the NUL.
+ */
+size_t		 mi_escape(const char *, char *, size_t);
 int		 mi_devno(const char *, unsigned *major, unsigned *minor);
 
 #endif /* MOUNTINFO_H */

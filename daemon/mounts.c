@@ -16,23 +16,15 @@
 #include <unistd.h>
 
 #include "mounts.h"
+#include "mountinfo.h"
 
 #ifdef __FreeBSD__
-/* Escape as the Linux kernel does in mountinfo: space, tab, newline, \. */
-static void
-put_escaped(FILE *fp, const char *s)
-{
-	for (; *s != '\0'; s++) {
-		if (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\\')
-			fprintf(fp, "\\%03o", (unsigned char)*s);
-		else
-			fputc(*s, fp);
-	}
-}
 
 int
 mounts_read(const char *path, char **text, size_t *len)
 {
+	/* Names escaped as the Linux kernel does in mountinfo. */
+	static char	 on[4 * MNAMELEN + 1], from[4 * MNAMELEN + 1];
 	struct statfs	*sfs;
 	FILE		*fp;
 	int		 i, n;
@@ -45,15 +37,13 @@ mounts_read(const char *path, char **text, size_t *len)
 	if ((fp = open_memstream(text, len)) == NULL)
 		return -1;
 	for (i = 0; i < n; i++) {
-		fprintf(fp, "%d 0 %u:%u / ", i + 1,
+		(void)mi_escape(sfs[i].f_mntonname, on, sizeof(on));
+		(void)mi_escape(sfs[i].f_mntfromname, from, sizeof(from));
+		fprintf(fp, "%d 0 %u:%u / %s %s - %s %s %s\n", i + 1,
 		    (unsigned)sfs[i].f_fsid.val[0],
-		    (unsigned)sfs[i].f_fsid.val[1]);
-		put_escaped(fp, sfs[i].f_mntonname);
-		fprintf(fp, " %s - %s ",
+		    (unsigned)sfs[i].f_fsid.val[1], on,
 		    (sfs[i].f_flags & MNT_RDONLY) ? "ro" : "rw",
-		    sfs[i].f_fstypename);
-		put_escaped(fp, sfs[i].f_mntfromname);
-		fprintf(fp, " %s\n",
+		    sfs[i].f_fstypename, from,
 		    (sfs[i].f_flags & MNT_RDONLY) ? "ro" : "rw");
 	}
 	if (fclose(fp) != 0) {

@@ -369,26 +369,14 @@ apps_over(struct vssd *sd)
 	kick(sd);
 }
 
+/* The cycle's last application phase (thaw or abort) is over. */
 static void
-aborted(void *arg, enum qz_result res)
+resumed(void *arg, enum qz_result res)
 {
 	struct vssd	*sd = arg;
 
-	log_info("event=apps phase=abort result=%s", qz_result_name(res));
-	quiesce_log(&sd->qz);
-	free(sd->mounts);
-	sd->mounts = NULL;
-	sd->nmounts = 0;
-	apps_over(sd);
-}
-
-static void
-thawed_apps(void *arg, enum qz_result res)
-{
-	struct vssd	*sd = arg;
-
-	log_info("event=apps phase=thaw result=%s cycle=%u",
-	    qz_result_name(res), sd->cycle);
+	log_info("event=apps phase=%s result=%s cycle=%u",
+	    qz_phase_name((int)sd->qz.phase), qz_result_name(res), sd->cycle);
 	quiesce_log(&sd->qz);
 	free(sd->mounts);
 	sd->mounts = NULL;
@@ -453,7 +441,7 @@ freeze_fs(struct vssd *sd)
 		guard_disarm(sd);
 		reply(sd, &sd->cur, 0);
 		frz_release(&sd->frz);
-		apps_start(sd, QZ_ABORT, aborted);
+		apps_start(sd, QZ_ABORT, resumed);
 		return;
 	}
 	t1 = ev_now();
@@ -466,7 +454,7 @@ freeze_fs(struct vssd *sd)
 		log_warnx("event=freeze result=fail cycle=%u", sd->cycle);
 		frz_log(&sd->frz, "fs");
 		frz_release(&sd->frz);
-		apps_start(sd, QZ_ABORT, aborted);
+		apps_start(sd, QZ_ABORT, resumed);
 		return;
 	}
 	/* /run is a tmpfs (checked at start): this write cannot block. */
@@ -491,7 +479,7 @@ apps_frozen(void *arg, enum qz_result res)
 		    "application refused to quiesce\" policy=fail", sd->cycle);
 		reply(sd, &sd->cur, 0);
 		frz_release(&sd->frz);
-		apps_start(sd, QZ_ABORT, aborted);
+		apps_start(sd, QZ_ABORT, resumed);
 		return;
 	}
 	if (res == QZ_DEGRADED)
@@ -631,7 +619,7 @@ kick(struct vssd *sd)
 		enum qz_phase ph = (enum qz_phase)sd->apps_due;
 
 		sd->apps_due = -1;
-		apps_start(sd, ph, ph == QZ_THAW ? thawed_apps : aborted);
+		apps_start(sd, ph, resumed);
 		return;		/* the continuation kicks again */
 	}
 	if (sd->stopping) {
