@@ -243,7 +243,17 @@ do_step(struct frz_fs *fs, enum step step)
 	int		r;
 
 	if (step == STEP_SYNC || fs->sync_only) {
+#ifdef __linux__
 		r = syncfs(fs->fd);
+#else
+		/*
+		 * No syncfs(2) here: UFSSUSPEND flushes by itself once writes
+		 * are blocked (protocol.md 7.2 step 7), and sync(2) starts
+		 * the flush of everything else (ZFS) early.
+		 */
+		sync();
+		r = 0;
+#endif
 		fs->step_err = r == -1 ? errno : 0;
 		fs->sync_ns += ev_now() - t;
 	} else {
