@@ -98,6 +98,7 @@ int
 ev_run_once(struct ev *ev)
 {
 	struct pollfd	pfd[EV_MAX_IO];
+	struct ev_io	was[EV_MAX_IO];
 	size_t		map[EV_MAX_IO];
 	size_t		i, n = 0;
 	uint64_t	now, next = 0;
@@ -109,6 +110,7 @@ ev_run_once(struct ev *ev)
 		pfd[n].fd = ev->io[i].fd;
 		pfd[n].events = ev->io[i].events;
 		pfd[n].revents = 0;
+		was[n] = ev->io[i];
 		map[n++] = i;
 	}
 	for (i = 0; i < EV_MAX_TIMER; i++)
@@ -141,7 +143,8 @@ ev_run_once(struct ev *ev)
 		struct ev_io *io = &ev->io[map[i]];
 
 		/* The slot may have been freed or reused by an earlier cb. */
-		if (pfd[i].revents == 0 || io->fd != pfd[i].fd)
+		if (pfd[i].revents == 0 || io->fd != was[i].fd ||
+		    io->cb != was[i].cb || io->arg != was[i].arg)
 			continue;
 		io->cb(io->arg, io->fd, pfd[i].revents);
 	}

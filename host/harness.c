@@ -31,12 +31,12 @@
 #include "harness.h"
 #include "hlog.h"
 #include "hostsim.h"
-#include "loop.h"
+#include "ev.h"
 #include "proc.h"
 #include "timeline.h"
 #include "vmbus.h"
 
-#define STOP_GRACE	LOOP_SEC(5)	/* SIGTERM, then SIGKILL */
+#define STOP_GRACE	EV_SEC(5)	/* SIGTERM, then SIGKILL */
 
 enum harness_phase {
 	PH_RUN = 0,
@@ -54,7 +54,7 @@ struct hdev {
 
 struct harness {
 	const struct harness_cfg *cfg;
-	struct loop		 loop;
+	struct ev		 loop;
 	struct timeline		 tl;
 	struct vmbus_chan	 chan;
 	struct gdrv_lnx		 lnx;
@@ -106,7 +106,7 @@ lx_open(void *arg, int flags, pid_t pid)
 
 	(void)flags;
 	(void)pid;
-	return gdrv_lnx_open(&hd->h->lnx, loop_now());
+	return gdrv_lnx_open(&hd->h->lnx, ev_now());
 }
 
 static void
@@ -115,14 +115,14 @@ lx_release(void *arg, pid_t pid)
 	struct hdev	*hd = arg;
 
 	(void)pid;
-	gdrv_lnx_release(&hd->h->lnx, loop_now());
+	gdrv_lnx_release(&hd->h->lnx, ev_now());
 }
 
 static ssize_t
 lx_read(void *arg, uint8_t *buf, size_t n, pid_t pid)
 {
 	struct hdev	*hd = arg;
-	uint64_t	 now = loop_now();
+	uint64_t	 now = ev_now();
 	ssize_t		 r;
 
 	r = gdrv_lnx_read(&hd->h->lnx, buf, n, now);
@@ -138,7 +138,7 @@ lx_write(void *arg, const uint8_t *buf, size_t n, pid_t pid)
 	struct hdev	*hd = arg;
 
 	(void)pid;
-	return gdrv_lnx_write(&hd->h->lnx, buf, n, loop_now());
+	return gdrv_lnx_write(&hd->h->lnx, buf, n, ev_now());
 }
 
 static short
@@ -165,7 +165,7 @@ bsd_open(void *arg, int flags, pid_t pid)
 
 	(void)flags;
 	(void)pid;
-	return gdrv_bsd_open(&hd->h->bsd, hd->id, loop_now());
+	return gdrv_bsd_open(&hd->h->bsd, hd->id, ev_now());
 }
 
 static void
@@ -174,7 +174,7 @@ bsd_release(void *arg, pid_t pid)
 	struct hdev	*hd = arg;
 
 	(void)pid;
-	gdrv_bsd_close(&hd->h->bsd, hd->id, loop_now());
+	gdrv_bsd_close(&hd->h->bsd, hd->id, ev_now());
 }
 
 static short
@@ -198,7 +198,7 @@ bsd_ioctl(void *arg, unsigned int cmd, const void *in, size_t insz,
 {
 	struct hdev		*hd = arg;
 	struct hvvss_bsd_msg	 m;
-	uint64_t		 now = loop_now();
+	uint64_t		 now = ev_now();
 	int			 op;
 
 	if (cmd == (unsigned int)HVVSS_IOCHVVSSREAD &&
@@ -264,7 +264,7 @@ h_snap_cb(void *arg, int fd, short revents)
 	(void)revents;
 	if (!proc_reap(&h->snap))
 		return;
-	loop_del(&h->loop, h->snap.pidfd);
+	ev_io_del(&h->loop, h->snap.pidfd);
 	proc_close(&h->snap);
 	h->snap_deadline = 0;
 	if (h->snap_killed)
@@ -278,13 +278,13 @@ h_snap_cb(void *arg, int fd, short revents)
 	    sb, sizeof(sb)), h->snap_killed ? " (deadline)" : "");
 	/* A snapshot faster than -H still holds the guest that long, so a
 	 * test can ask for a frozen window of a known minimum. */
-	if (rc == 0 && loop_now() < h->snap_started +
-	    LOOP_MS(h->cfg->hold_ms)) {
+	if (rc == 0 && ev_now() < h->snap_started +
+	    EV_MS(h->cfg->hold_ms)) {
 		h->hold_rc = rc;
-		h->hold_until = h->snap_started + LOOP_MS(h->cfg->hold_ms);
+		h->hold_until = h->snap_started + EV_MS(h->cfg->hold_ms);
 		return;
 	}
-	hostsim_snapshot_done(&h->hs, rc, loop_now());
+	hostsim_snapshot_done(&h->hs, rc, ev_now());
 }
 
 /*
@@ -300,7 +300,7 @@ h_snapshot_start(struct harness *h, uint64_t now)
 	h->snap_started = now;
 	h->hold_rc = 0;
 	if (h->cfg->snap_cmd == NULL) {
-		h->hold_until = now + LOOP_MS(h->cfg->hold_ms);
+		h->hold_until = now + EV_MS(h->cfg->hold_ms);
 		return;
 	}
 	snprintf(cyc, sizeof(cyc), "%u", h->hs.cycle);
@@ -315,7 +315,7 @@ h_snapshot_start(struct harness *h, uint64_t now)
 	env[2] = NULL;
 	h->snap_killed = 0;
 	if (proc_spawn(&h->snap, h->cfg->snap_cmd, argv, env) == -1 ||
-	    loop_add(&h->loop, h->snap.pidfd, POLLIN, h_snap_cb, h) == -1) {
+	    ev_io_add(&h->loop, h->snap.pidfd, POLLIN, h_snap_cb, h) == -1) {
 		hlog_warnx("cannot run %s", h->cfg->snap_cmd);
 		if (h->snap.running)
 			proc_kill(&h->snap, SIGKILL);
@@ -351,7 +351,7 @@ h_pump(struct harness *h)
 
 	do {
 		progress = 0;
-		now = loop_now();
+		now = ev_now();
 		gen = vmbus_gen(&h->chan);
 		h_drv_timer(h, now);
 		h_drv_channel(h, now);
@@ -408,13 +408,13 @@ h_daemon_cb(void *arg, int fd, short revents)
 {
 	struct harness	*h = arg;
 	char		 sb[32];
-	uint64_t	 now = loop_now();
+	uint64_t	 now = ev_now();
 
 	(void)fd;
 	(void)revents;
 	if (!proc_reap(&h->daemon))
 		return;
-	loop_del(&h->loop, h->daemon.pidfd);
+	ev_io_del(&h->loop, h->daemon.pidfd);
 	proc_close(&h->daemon);
 	timeline_event(&h->tl, now, "daemon-exit", "status=%s",
 	    proc_status_str(h->daemon.status, sb, sizeof(sb)));
@@ -437,10 +437,10 @@ h_signal_cb(void *arg, int fd, short revents)
 	(void)revents;
 	while (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 		hlog_info("signal %u: stopping", si.ssi_signo);
-		timeline_event(&h->tl, loop_now(), "signal", "signo=%u",
+		timeline_event(&h->tl, ev_now(), "signal", "signo=%u",
 		    si.ssi_signo);
 		h->aborted = 1;
-		h_stop(h, loop_now());
+		h_stop(h, ev_now());
 	}
 }
 
@@ -455,9 +455,9 @@ h_fuse_cb(void *arg, int fd, short revents)
 	(void)revents;
 	if (fusedev_dispatch(dev) == -1 && h != NULL) {
 		hlog_warnx("%s: FUSE session ended", dev->path);
-		loop_del(&h->loop, fd);
+		ev_io_del(&h->loop, fd);
 		h->aborted = 1;
-		h_stop(h, loop_now());
+		h_stop(h, ev_now());
 	}
 }
 
@@ -587,7 +587,7 @@ h_setup_devices(struct harness *h)
 		}
 	}
 	for (i = 0; i < h->ndev; i++)
-		if (loop_add(&h->loop, fusedev_fd(&h->dev[i]), POLLIN,
+		if (ev_io_add(&h->loop, fusedev_fd(&h->dev[i]), POLLIN,
 		    h_fuse_cb, &h->dev[i]) == -1)
 			return -1;
 	return 0;
@@ -606,7 +606,7 @@ h_setup_signals(struct harness *h)
 		return -1;
 	if ((h->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) == -1)
 		return -1;
-	return loop_add(&h->loop, h->sigfd, POLLIN, h_signal_cb, h);
+	return ev_io_add(&h->loop, h->sigfd, POLLIN, h_signal_cb, h);
 }
 
 static int
@@ -618,9 +618,9 @@ h_spawn_daemon(struct harness *h)
 		return 0;
 	if (proc_spawn(&h->daemon, argv[0], argv, NULL) == -1)
 		return -1;
-	timeline_event(&h->tl, loop_now(), "daemon-start", "pid=%d path=%s",
+	timeline_event(&h->tl, ev_now(), "daemon-start", "pid=%d path=%s",
 	    (int)h->daemon.pid, argv[0]);
-	return loop_add(&h->loop, h->daemon.pidfd, POLLIN, h_daemon_cb, h);
+	return ev_io_add(&h->loop, h->daemon.pidfd, POLLIN, h_daemon_cb, h);
 }
 
 enum harness_result
@@ -632,7 +632,7 @@ harness_run(const struct harness_cfg *cfg)
 	struct hostsim_cfg	 hcfg;
 	struct timespec		 rt;
 	enum harness_result	 res;
-	uint64_t		 t0;
+	uint64_t		 t0, next;
 	unsigned		 i;
 	int			 r;
 
@@ -645,8 +645,8 @@ harness_run(const struct harness_cfg *cfg)
 	h->sigfd = -1;
 	proc_init(&h->daemon);
 	proc_init(&h->snap);
-	loop_init(&h->loop);
-	t0 = loop_now();
+	ev_init(&h->loop);
+	t0 = ev_now();
 	if (timeline_open(&h->tl, cfg->timeline_path, cfg->quiet ? NULL :
 	    stdout, cfg->verbose, t0) == -1) {
 		hlog_warn("%s", cfg->timeline_path);
@@ -669,7 +669,7 @@ harness_run(const struct harness_cfg *cfg)
 	hcfg.freeze_tmo = cfg->freeze_tmo;
 	hcfg.other_tmo = cfg->other_tmo;
 	hcfg.bsd_tmo = cfg->bsd_tmo;
-	hcfg.none_wait = LOOP_MS(500);
+	hcfg.none_wait = EV_MS(500);
 	hcfg.reg_wait = cfg->reg_wait;
 	res = HARNESS_SETUP;
 	if (hostsim_init(&h->hs, &hcfg, cfg->sc, &h->chan, &h->tl) == -1) {
@@ -690,11 +690,17 @@ harness_run(const struct harness_cfg *cfg)
 		goto out;
 	}
 	while (h->phase != PH_DONE) {
-		h_timers(h, loop_now());
+		h_timers(h, ev_now());
 		h_pump(h);
 		if (h->phase == PH_DONE)
 			break;
-		if (loop_once(&h->loop, h_deadline(h)) == -1) {
+		/* The harness keeps its own deadlines; the loop's timer 0
+		 * only bounds the wait. */
+		if ((next = h_deadline(h)) != 0)
+			ev_timer_set(&h->loop, 0, next, NULL, NULL);
+		else
+			ev_timer_clear(&h->loop, 0);
+		if (ev_run_once(&h->loop) == -1) {
 			hlog_warn("poll");
 			h->aborted = 1;
 			break;
@@ -707,7 +713,7 @@ harness_run(const struct harness_cfg *cfg)
 		res = HARNESS_FAIL;
 	else
 		res = HARNESS_OK;
-	timeline_event(&h->tl, loop_now(), "finish", "result=%s",
+	timeline_event(&h->tl, ev_now(), "finish", "result=%s",
 	    res == HARNESS_OK ? "ok" : res == HARNESS_NOREG ? "noregister" :
 	    "fail");
 	if (!cfg->quiet)

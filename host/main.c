@@ -20,7 +20,7 @@
 
 #include "harness.h"
 #include "hlog.h"
-#include "loop.h"
+#include "ev.h"
 #include "scenario.h"
 
 #define SCENARIO_FILE_MAX	(1024 * 1024)
@@ -140,7 +140,7 @@ main(int argc, char *argv[])
 	char			*filebuf = NULL, err[256];
 	size_t			 len;
 	unsigned long		 v;
-	uint64_t		 snap_tmo = LOOP_SEC(SNAPSHOT_TMO_S);
+	uint64_t		 snap_tmo = EV_SEC(SNAPSHOT_TMO_S);
 	enum harness_result	 res;
 	int			 ch, quiet = 0, verbose = 0;
 
@@ -148,10 +148,10 @@ main(int argc, char *argv[])
 	cfg.flavour = SCEN_LINUX;
 	cfg.cycles = 1;
 	cfg.hold_ms = 100;
-	cfg.freeze_tmo = LOOP_SEC(HVVSS_LNX_FREEZE_TMO_S);
-	cfg.other_tmo = LOOP_SEC(HVVSS_LNX_OTHER_TMO_S);
-	cfg.bsd_tmo = LOOP_SEC(HVVSS_BSD_TMO_S);
-	cfg.reg_wait = LOOP_SEC(10);
+	cfg.freeze_tmo = EV_SEC(HVVSS_LNX_FREEZE_TMO_S);
+	cfg.other_tmo = EV_SEC(HVVSS_LNX_OTHER_TMO_S);
+	cfg.bsd_tmo = EV_SEC(HVVSS_BSD_TMO_S);
+	cfg.reg_wait = EV_SEC(10);
 
 	/* '+': stop at the first operand; only "--" may introduce one. */
 	while ((ch = getopt(argc, argv, "+qvF:D:n:s:f:c:H:T:t:r:")) != -1) {
