@@ -66,7 +66,18 @@ static const char *const exit_names[VSSD_EXIT__MAX] = {
 	"none", "signal", "device", "oserr", "thaw-failed"
 };
 
-enum { T_DEADLINE = 0 };
+/* Timer ids of the loop: 2-3 notify.c, 4 hooks.c. */
+enum { T_DEADLINE = 0, T_PHASE = 1 };
+
+/*
+ * The kernel answers the host itself when the daemon is late (protocol.md
+ * 4.2): Linux after 30 s for HOT_BACKUP and 900 s for FREEZE, FreeBSD after
+ * 15 s for the whole chain.  Applications get what is left of that, less a
+ * margin for the daemon's own work, so that the reply is always ours.
+ */
+#define PHASE_BUDGET_CHECK_S	25
+#define PHASE_BUDGET_FREEZE_S	880
+#define PHASE_BUDGET_BSD_S	12
 
 struct vssd {
 	struct vssd_conf	 conf;
@@ -88,6 +99,7 @@ struct vssd {
 	int			 have_pending;
 	int			 apps_due;	/* QZ_THAW/QZ_ABORT owed, or -1 */
 	int			 stopping;
+	qz_done_fn		 apps_done;	/* continuation of the phase */
 	const char		**mounts;	/* planned mount points (frz's) */
 	size_t			 nmounts;
 };
@@ -348,18 +360,57 @@ set_mounts(struct vssd *sd)
 		sd->mounts[sd->nmounts++] = sd->frz.v[i].mnt;
 }
 
+static void
+apps_finished(void *arg, enum qz_result res)
+{
+	struct vssd	*sd = arg;
+
+	ev_timer_clear(&sd->ev, T_PHASE);
+	sd->apps_done(sd, res);
+}
+
+/*
+ * A quiescing phase ran out of the kernel's budget: stop it and go on as
+ * if its participants had failed; the policy decides what that means.
+ */
+static void
+on_phase_budget(void *arg)
+{
+	struct vssd	*sd = arg;
+	enum qz_result	 res;
+
+	if (!sd->busy)
+		return;
+	res = sd->conf.hooks_fail || sd->conf.notify_fail ? QZ_FAILED :
+	    QZ_DEGRADED;
+	log_warnx("event=apps phase=%s result=timeout action=%s "
+	    "reason=\"the kernel's deadline for the reply is near\"",
+	    qz_phase_name((int)sd->qz.phase), qz_result_name(res));
+	quiesce_cancel(&sd->qz);
+	sd->apps_done(sd, res);
+}
+
 /* Start an application phase; done runs now if there is nothing to run. */
 static void
 apps_start(struct vssd *sd, enum qz_phase ph, qz_done_fn done)
 {
-	int	r;
+	unsigned	budget;
+	int		r;
 
-	r = quiesce_start(&sd->qz, ph, sd->mounts, sd->nmounts, done, sd);
-	if (r == 0) {
-		sd->busy = 1;
+	sd->apps_done = done;
+	r = quiesce_start(&sd->qz, ph, sd->mounts, sd->nmounts, apps_finished,
+	    sd);
+	if (r != 0) {
+		done(sd, r == 1 ? QZ_OK : sd->qz.res);
 		return;
 	}
-	done(sd, r == 1 ? QZ_OK : sd->qz.res);
+	sd->busy = 1;
+	if (ph != QZ_PREPARE && ph != QZ_FREEZE)
+		return;		/* resuming is bounded by each hook's deadline */
+	budget = sd->xp.kind == XPORT_FREEBSD ? PHASE_BUDGET_BSD_S :
+	    ph == QZ_PREPARE ? PHASE_BUDGET_CHECK_S : PHASE_BUDGET_FREEZE_S;
+	ev_timer_set(&sd->ev, T_PHASE, ev_now() + EV_SEC(budget),
+	    on_phase_budget, sd);
 }
 
 static void
@@ -804,6 +855,7 @@ on_signal(void *arg, int fd, short revents)
 	if (sd->busy && (sd->qz.phase == QZ_PREPARE ||
 	    sd->qz.phase == QZ_FREEZE)) {
 		/* Stop quiescing; whoever started freezing gets abort. */
+		ev_timer_clear(&sd->ev, T_PHASE);
 		quiesce_cancel(&sd->qz);
 		sd->busy = 0;
 		reply(sd, &sd->cur, 0);
