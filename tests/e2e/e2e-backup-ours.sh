@@ -33,6 +33,17 @@ inside() {
 	stop_writers
 	if [ $rc != 0 ]; then show_host_output; fi
 	verify_cycles "$CYCLES" "$HOLD_MS" "$all" "$all" || rc=1
+	# The documented order: the nested filesystem (its image lives on
+	# ext4l) is frozen in an earlier stage than ext4l, thawed after it.
+	local sn se
+	sn=$(grep -m1 -o "event=fs fs=$(fs_field nested mnt) .*stage=[0-9]*" "$HOST_OUT" |
+	    sed 's/.*stage=//')
+	se=$(grep -m1 -o "event=fs fs=$(fs_field ext4l mnt) .*stage=[0-9]*" "$HOST_OUT" |
+	    sed 's/.*stage=//')
+	log "freeze stages: nested $sn, ext4l $se"
+	if [ -z "$sn" ] || [ -z "$se" ] || [ "$sn" -ge "$se" ]; then
+		log "FAIL: nested must be frozen in a stage before ext4l"; rc=1
+	fi
 	[ $rc = 0 ] || show_host_output
 	return $rc
 }
