@@ -67,7 +67,15 @@ static const char *const exit_names[VSSD_EXIT__MAX] = {
 };
 
 /* Timer ids of the loop: 2-3 notify.c, 4 hooks.c. */
-enum { T_DEADLINE = 0, T_PHASE = 1 };
+enum { T_DEADLINE = 0, T_PHASE = 1, T_REOPEN = 5 };
+
+/*
+ * A channel that keeps failing right after it was reopened (the driver is
+ * going away) is retried with a growing pause, then given up: the service
+ * manager restarts the daemon when the device comes back.
+ */
+#define REOPEN_MAX	8
+#define REOPEN_BASE_MS	100
 
 /*
  * The kernel answers the host itself when the daemon is late (protocol.md
@@ -99,6 +107,8 @@ struct vssd {
 	int			 have_pending;
 	int			 apps_due;	/* QZ_THAW/QZ_ABORT owed, or -1 */
 	int			 stopping;
+	unsigned		 resets;	/* reopens since last registered */
+	int			 reopen_now;
 	qz_done_fn		 apps_done;	/* continuation of the phase */
 	const char		**mounts;	/* planned mount points (frz's) */
 	size_t			 nmounts;
@@ -723,6 +733,17 @@ thaw_everything(struct vssd *sd)
 	return frz_thaw(&sd->frz);
 }
 
+static void
+on_reopen(void *arg)
+{
+	struct vssd	*sd = arg;
+
+	if (sd->state != VS_REGISTERING || sd->xp.fd != -1 || sd->stopping)
+		return;
+	sd->reopen_now = 1;
+	state_transition(sd, VS_REGISTERING, "reopen");
+}
+
 /*
  * The only writer of sd->state.  Leaving FROZEN always thaws first and then
  * flushes the held log; entering REGISTERING (re)opens the channel.
@@ -764,6 +785,24 @@ state_transition(struct vssd *sd, enum vssd_state to, const char *why)
 			ev_io_del(&sd->ev, sd->xp.fd);
 			xport_close(&sd->xp);
 		}
+		if (!sd->reopen_now && sd->resets > 0) {
+			if (sd->resets > REOPEN_MAX) {
+				log_warnx("event=device-gone device=%s resets=%u "
+				    "action=exit", sd->xp.path, sd->resets);
+				if (sd->exit == VSSD_EXIT_NONE)
+					sd->exit = VSSD_EXIT_DEVICE;
+				sd->stopping = 1;
+				break;
+			}
+			ev_timer_set(&sd->ev, T_REOPEN, ev_now() +
+			    EV_MS(REOPEN_BASE_MS << (sd->resets - 1)), on_reopen,
+			    sd);
+			sd->resets++;
+			break;
+		}
+		sd->reopen_now = 0;
+		if (sd->resets == 0)
+			sd->resets = 1;
 		if (xport_open(&sd->xp) == -1) {
 			/* Finish what applications are owed, then stop. */
 			if (sd->exit == VSSD_EXIT_NONE)
@@ -777,8 +816,14 @@ state_transition(struct vssd *sd, enum vssd_state to, const char *why)
 			sd->stopping = 1;
 			break;
 		}
-		if (sd->xp.registered)		/* FreeBSD: open registers */
+		if (sd->xp.registered) {	/* FreeBSD: open registers */
 			sd->state = VS_IDLE;
+			sd->resets = 0;
+		}
+		break;
+	case VS_IDLE:
+		if (from == VS_REGISTERING)
+			sd->resets = 0;		/* a working channel again */
 		break;
 	case VS_STOPPED:
 		if (sd->frz.nfrozen > 0)
@@ -954,9 +999,20 @@ vssd_open(struct vssd *sd)
 	sd->journal_ok = journal_usable(sd->conf.journal);
 	(void)quiesce_open_socket(&sd->qz, sd->conf.notify_path,
 	    sd->conf.notify_fail, EV_SEC(sd->conf.notify_timeout_s));
-	if (sd->journal_ok && journal_recover(sd->conf.journal) > 0)
-		log_warnx("event=recovered action=thawed "
-		    "reason=\"filesystems left frozen by a previous run\"");
+	if (sd->journal_ok && access(sd->conf.journal, F_OK) == 0) {
+		/*
+		 * A previous run died inside a frozen window: whatever the
+		 * host snapshots now may be torn, so the THAW that closes that
+		 * window is answered with failure, as after our deadline.
+		 */
+		sd->expired = 1;
+		if (journal_recover(sd->conf.journal) > 0)
+			log_warnx("event=recovered action=thawed reason=\"filesystems "
+			    "left frozen by a previous run\"");
+		else
+			log_warnx("event=recovered action=none reason=\"a previous "
+			    "run died while frozen; nothing was still frozen\"");
+	}
 	state_transition(sd, VS_REGISTERING, "start");
 	return sd->state == VS_STOPPED ? -1 : 0;
 }

@@ -139,7 +139,8 @@ tl_cycles() {
 # Proves a writer was blocked while frozen and resumed after the thaw:
 #  - no write that started after the FREEZE reply completed before THAW send;
 #  - the first ack after THAW send belongs to a write that started within
-#    interval + 50 ms of the FREEZE reply, so it was blocked across the whole
+#    interval + 100 ms of the FREEZE reply (scheduling slack on a loaded
+#    machine), so it was blocked across the whole
 #    window: its latency covers the window but for that slack, and the
 #    window itself lasted at least HOLD_MS;
 #  - that write completed before the next cycle's FREEZE reply (resumed).
@@ -147,7 +148,7 @@ tl_cycles() {
 writer_blocked() {
 	awk -v fs="$2" -v fr="$3" -v ts="$4" -v hold="$5" -v nfr="${6:-0}" \
 	    -v iv="$WRITER_INTERVAL_MS" '
-	BEGIN { slack = (iv + 50) * 1e6; hold *= 1e6 }
+	BEGIN { slack = (iv + 100) * 1e6; hold *= 1e6 }
 	{
 		seq = $1; end = $2; lat = $3; start = end - lat
 		if (start > fr && end < ts && !bad)
@@ -329,4 +330,264 @@ verify_cycles() {
 		[ $cfail = 0 ] || failed=1
 	done
 	return $failed
+}
+
+# --- inside: fault injection (tests/e2e/faults-*.sh) -------------------------
+# The host runs in the background without a daemon of its own; the test
+# starts (and kills, stops, restarts) the daemon itself, whose standard error
+# goes to DAEMON_LOG.  Scenario files live in /sb/tests/e2e/scenarios.
+
+# shellcheck disable=SC2034 # used by the tests
+DAEMON_LOG=/tmp/daemon.log
+# shellcheck disable=SC2034
+SCEN_DIR=/sb/tests/e2e/scenarios
+HOST_PID='' HOST_RC='' DAEMON_PID='' DAEMON_RC=''
+FAULT_FAILED=0
+
+# fail MESSAGE: log a failure and remember it (the test returns FAULT_FAILED).
+fail() {
+	log "FAIL: $*"
+	FAULT_FAILED=1
+}
+
+# host_start [hvvss-host args...]: hvvss-host in the background (timeline in
+# TIMELINE, output in HOST_OUT); waits until its device is mounted.
+host_start() {
+	local deadline=$((SECONDS + 10))
+	: >"$TIMELINE"
+	HOST_RC=''
+	/sb/build/hvvss-host -T "$TIMELINE" "$@" >"$HOST_OUT" 2>&1 &
+	HOST_PID=$!
+	until grep -q ' /dev/vmbus/hv_vss ' /proc/self/mountinfo; do
+		if ! kill -0 "$HOST_PID" 2>/dev/null || [ $SECONDS -ge $deadline ]; then
+			log "hvvss-host did not set up its device"
+			return 1
+		fi
+		sleep 0.01
+	done
+}
+
+# host_wait SECONDS: wait for hvvss-host to exit (TERM after SECONDS, then
+# KILL); its status in HOST_RC.
+host_wait() {
+	local deadline=$((SECONDS + $1))
+	while kill -0 "$HOST_PID" 2>/dev/null && [ $SECONDS -lt $deadline ]; do
+		sleep 0.05
+	done
+	if kill -0 "$HOST_PID" 2>/dev/null; then
+		log "hvvss-host still running after $1 s: TERM"
+		kill -TERM "$HOST_PID" 2>/dev/null || true
+		sleep 2
+		kill -KILL "$HOST_PID" 2>/dev/null || true
+	fi
+	HOST_RC=0
+	wait "$HOST_PID" || HOST_RC=$?
+	HOST_PID=''
+}
+
+# daemon_start [daemon args...]: /sb/build/hv_vss_daemon -n -d ARGS in the
+# background, stderr appended to DAEMON_LOG; its pid in DAEMON_PID.
+daemon_start() {
+	DAEMON_RC=''
+	/sb/build/hv_vss_daemon -n -d "$@" 2>>"$DAEMON_LOG" &
+	DAEMON_PID=$!
+}
+
+# daemon_wait SECONDS: wait for the daemon to exit (KILL after SECONDS);
+# its status in DAEMON_RC (128+N after signal N).
+daemon_wait() {
+	local deadline=$((SECONDS + $1))
+	while kill -0 "$DAEMON_PID" 2>/dev/null && [ $SECONDS -lt $deadline ]; do
+		sleep 0.02
+	done
+	if kill -0 "$DAEMON_PID" 2>/dev/null; then
+		log "daemon still running after $1 s: KILL"
+		kill -KILL "$DAEMON_PID" 2>/dev/null || true
+	fi
+	DAEMON_RC=0
+	wait "$DAEMON_PID" 2>/dev/null || DAEMON_RC=$?
+}
+
+# daemon_stop: SIGTERM the daemon (if alive) and wait; status in DAEMON_RC.
+daemon_stop() {
+	kill -TERM "$DAEMON_PID" 2>/dev/null || true
+	daemon_wait 10
+}
+
+# tl_wait SECONDS ERE [N]: wait until the timeline has N (default 1) lines
+# matching ERE; prints the ns of the Nth; returns 1 on timeout.
+tl_wait() {
+	local deadline=$((SECONDS + $1)) re=$2 n=${3:-1} ns
+	while :; do
+		ns=$(grep -E -- "$re" "$TIMELINE" 2>/dev/null | sed -n "${n}p" | cut -d' ' -f1)
+		if [ -n "$ns" ]; then echo "$ns"; return 0; fi
+		[ $SECONDS -lt $deadline ] || return 1
+		sleep 0.01
+	done
+}
+
+# tl_reply_status OP [N]: the status of the Nth (default 1st) host-side reply
+# to OP in the timeline ("none" if there is none).
+tl_reply_status() {
+	awk -v op="op=$1" -v n="${2:-1}" '$3 == "reply" && $4 == op {
+	    if (++k == n) { for (i = 5; i <= NF; i++) if ($i ~ /^status=/) print substr($i, 8); found = 1; exit } }
+	    END { if (!found) print "none" }' "$TIMELINE"
+}
+
+# daemon_logged ERE: true if DAEMON_LOG has a matching line (printed as a
+# comment); else a failure.
+daemon_logged() {
+	local line
+	if line=$(grep -E -m1 -- "$1" "$DAEMON_LOG"); then
+		log "daemon: $line"
+	else
+		fail "the daemon log has no line matching /$1/"
+	fi
+}
+
+# timeline_has ERE: true if the timeline has a matching line (printed as a
+# comment); else a failure.
+timeline_has() {
+	local line
+	if line=$(grep -E -m1 -- "$1" "$TIMELINE"); then
+		log "host: $line"
+	else
+		fail "the host timeline has no line matching /$1/"
+	fi
+}
+
+# guardian_pid DAEMON_PID: the pid of its hvvss-guardian child, if any.
+guardian_pid() {
+	local p
+	for p in /proc/[0-9]*; do
+		[ "$(awk '{ print $4 }' "$p/stat" 2>/dev/null)" = "$1" ] || continue
+		[ "$(cat "$p/comm" 2>/dev/null)" = hvvss-guardian ] || continue
+		echo "${p#/proc/}"
+		return 0
+	done
+	return 1
+}
+
+# first_ack_after NAME NS: the ack time (ns) of the writer's first write that
+# completed after NS; empty if none.
+first_ack_after() {
+	[ -f "$ACK_DIR/$1" ] || return 0
+	awk -v t="$2" '$2 > t { print $2; exit }' "$ACK_DIR/$1"
+}
+
+# wait_resumed SECONDS NS NAME...: wait until every writer acked a write after
+# NS; prints the longest delay from NS in ms (3 decimals); 1 on timeout.
+wait_resumed() {
+	local deadline=$((SECONDS + $1)) t0=$2 name a max=0
+	shift 2
+	for name in "$@"; do
+		while [ -z "$(first_ack_after "$name" "$t0")" ]; do
+			if [ $SECONDS -ge $deadline ]; then
+				log "writer $name: no ack after the fault within the wait"
+				return 1
+			fi
+			sleep 0.005
+		done
+		a=$(first_ack_after "$name" "$t0")
+		[ $((a - t0)) -le "$max" ] || max=$((a - t0))
+	done
+	awk -v n="$max" 'BEGIN { printf "%.3f\n", n / 1e6 }'
+}
+
+# writers_stalled NAME...: true if no listed writer acked for 300 ms (its
+# filesystem is frozen, or at least blocked).
+writers_stalled() {
+	local name t0 t
+	t0=$(monons)
+	sleep 0.3
+	for name in "$@"; do
+		t=$(first_ack_after "$name" "$t0")
+		if [ -n "$t" ]; then
+			log "writer $name acked at +$(((t - t0) / 1000000)) ms: not frozen"
+			return 1
+		fi
+	done
+	return 0
+}
+
+# assert_thawed NAME...: every listed filesystem is not frozen (FIFREEZE +
+# FITHAW probe with a timeout) and its writer, if any, still acks.
+assert_thawed() {
+	local name
+	for name in "$@"; do
+		if is_frozen "$(fs_field "$name" mnt)"; then
+			fail "$name is still frozen"
+			timeout 5 fsfreeze -u "$(fs_field "$name" mnt)" || true
+		fi
+		if [ -n "${WRITER_PID[$name]:-}" ] && ! wait_more_acks "$name" 10; then
+			fail "writer $name does not progress"
+		fi
+	done
+}
+
+# no_guardian_left: no hvvss-guardian process is left in the sandbox.
+no_guardian_left() {
+	local p
+	for p in /proc/[0-9]*; do
+		if [ "$(cat "$p/comm" 2>/dev/null)" = hvvss-guardian ]; then
+			fail "a guardian (pid ${p#/proc/}) is still running"
+			kill -KILL "${p#/proc/}" 2>/dev/null || true
+		fi
+	done
+	return 0
+}
+
+# show_fault_logs: the timeline (human part of the host output) and the
+# daemon log, as comments (for failures).
+show_fault_logs() {
+	log "---- host output (last 60 lines)"
+	tail -60 "$HOST_OUT" | sed 's/^/#   /'
+	log "---- daemon log (last 40 lines)"
+	tail -40 "$DAEMON_LOG" 2>/dev/null | sed 's/^/#   /'
+}
+
+# daemon_stop_at_end: fault scenarios end with "sleep 1200ms"; stop the
+# daemon (SIGTERM) there, while the host still serves the device, so that
+# its exit status is that of a signal (0), not of a vanished device.
+daemon_stop_at_end() {
+	tl_wait 30 ' sleep ms=1200\.000' >/dev/null ||
+	    fail "the scenario did not reach its final sleep"
+	daemon_stop
+}
+
+# host_start_daemon [hvvss-host args...] -- [daemon args...]: hvvss-host in
+# the background, running /sb/build/hv_vss_daemon -n -d ARGS itself (so it
+# SIGTERMs the daemon at the end and records its exit in the timeline), the
+# daemon's stderr appended to DAEMON_LOG; DAEMON_PID from the timeline.
+host_start_daemon() {
+	local hargs=() ns
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do hargs+=("$1"); shift; done
+	[ $# -eq 0 ] || shift
+	: >"$TIMELINE"
+	HOST_RC=''
+	/sb/build/hvvss-host -T "$TIMELINE" "${hargs[@]}" -- /usr/bin/bash -c \
+	    "exec \"\$0\" \"\$@\" 2>>$DAEMON_LOG" /sb/build/hv_vss_daemon -n -d "$@" \
+	    >"$HOST_OUT" 2>&1 &
+	HOST_PID=$!
+	if ! ns=$(tl_wait 10 ' daemon-start pid='); then
+		log "hvvss-host did not start the daemon"
+		return 1
+	fi
+	DAEMON_PID=$(grep -m1 ' daemon-start pid=' "$TIMELINE" | sed 's/.*pid=\([0-9]*\).*/\1/')
+}
+
+# tl_daemon_exit: the daemon's exit as the host recorded it ("exit 0",
+# "signal 9", ...), or "none".
+tl_daemon_exit() {
+	local s
+	s=$(grep ' daemon-exit status=' "$TIMELINE" | tail -1 | sed 's/.* daemon-exit status=//')
+	echo "${s:-none}"
+}
+
+# host_daemon_end WANT_HOST_RC WANT_DAEMON_EXIT: wait for the host; check its
+# status and the daemon's recorded exit ("exit 0" etc.).
+host_daemon_end() {
+	host_wait 60
+	[ "$HOST_RC" = "$1" ] || fail "hvvss-host exit status $HOST_RC (want $1)"
+	[ "$(tl_daemon_exit)" = "$2" ] || fail "daemon exit '$(tl_daemon_exit)' (want '$2')"
 }
