@@ -819,6 +819,19 @@ child(char *const argv[], char *const envp[], int wfd)
 	sa.sa_handler = SIG_DFL;
 	sigemptyset(&sa.sa_mask);
 	for (sig = 1; sig < NSIG; sig++) {
+		/*
+		 * Ignoring first discards a signal that is pending on us: the
+		 * daemon blocks SIGTERM for its signalfd, so a signal sent to
+		 * its group between fork() and setpgid() would otherwise kill
+		 * the hook the moment we unblock it, before it ran.
+		 */
+		if (sig != SIGKILL && sig != SIGSTOP) {
+			struct sigaction ign;
+
+			memset(&ign, 0, sizeof(ign));
+			ign.sa_handler = SIG_IGN;
+			(void)sigaction(sig, &ign, NULL);
+		}
 		if (sigaction(sig, &sa, NULL) == 0 || errno != EINVAL)
 			continue;
 #ifdef __linux__
