@@ -456,6 +456,9 @@ checked(void *arg, enum qz_result res)
 	quiesce_log(&sd->qz);
 	sd->busy = 0;
 	reply(sd, &sd->cur, ok);
+	/* No backup follows a failed check: release who prepared. */
+	if (!ok && quiesce_owed(&sd->qz) > 0)
+		sd->apps_due = QZ_ABORT;
 	kick(sd);
 }
 
