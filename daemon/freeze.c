@@ -282,7 +282,8 @@ worker(void *arg)
 static void
 run_step(struct frz *f, const size_t *idx, size_t n, enum step step)
 {
-	pthread_t	th[FRZ_MAX_WORKERS];
+	static pthread_t th[FRZ_MAX_WORKERS];
+	pthread_attr_t	attr;
 	struct job	j;
 	size_t		i, nth = 0, want;
 
@@ -301,11 +302,14 @@ run_step(struct frz *f, const size_t *idx, size_t n, enum step step)
 	j.step = step;
 	j.next = 0;
 	pthread_mutex_init(&j.mu, NULL);
-	for (i = 0; i < want && i < FRZ_MAX_WORKERS; i++)
-		if (pthread_create(&th[nth], NULL, worker, &j) == 0)
+	pthread_attr_init(&attr);
+	(void)pthread_attr_setstacksize(&attr, FRZ_WORKER_STACK);
+	for (i = 1; i < want && i < FRZ_MAX_WORKERS; i++)
+		if (pthread_create(&th[nth], &attr, worker, &j) == 0)
 			nth++;
-	/* The calling thread works too; if no thread could start, it does
-	 * everything alone. */
+	pthread_attr_destroy(&attr);
+	/* The calling thread is one of the workers; if no thread could
+	 * start, it does everything alone. */
 	(void)worker(&j);
 	for (i = 0; i < nth; i++)
 		pthread_join(th[i], NULL);

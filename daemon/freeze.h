@@ -16,8 +16,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Parallel syncfs and freeze within a stage: at most this many threads. */
-#define FRZ_MAX_WORKERS		8
+/*
+ * Parallel syncfs and freeze within a stage: at most this many threads.
+ * The ~40 ms a freeze costs is waiting, not CPU (lab-facts.md 2a), so one
+ * thread per filesystem pays off well beyond the number of CPUs: 100 idle
+ * filesystems freeze in ~45 ms with 100 threads and ~640 ms with 8
+ * (BENCHMARKS.md, P3).
+ */
+#define FRZ_MAX_WORKERS		256
+/* Each worker only makes one system call at a time: a small stack, which
+ * matters because mlockall() locks every thread stack in memory. */
+#define FRZ_WORKER_STACK	(128 * 1024)
 
 struct mi_table;
 struct plan;

@@ -508,6 +508,13 @@ freeze_fs(struct vssd *sd)
 		apps_start(sd, QZ_ABORT, resumed);
 		return;
 	}
+	/*
+	 * Flush while writers still run (lab-facts.md 2c, 2e), as late as
+	 * possible: after the applications quiesced (what they flushed is
+	 * written now, not inside the window) and right before the freeze,
+	 * so little is dirtied again in between.
+	 */
+	(void)frz_presync(&sd->frz);
 	t1 = ev_now();
 	log_hold(1);
 	if (frz_freeze(&sd->frz) == -1) {
@@ -591,8 +598,6 @@ do_freeze(struct vssd *sd, const struct xport_msg *m)
 		return;
 	}
 	snapshot_free(&s);
-	/* Flush while applications still run (lab-facts.md 2c, 2e). */
-	(void)frz_presync(&sd->frz);
 	log_info("event=prepared cycle=%u filesystems=%zu prepare_ms=%.1f",
 	    sd->cycle, sd->frz.n, (ev_now() - t0) / 1e6);
 	set_mounts(sd);
