@@ -59,11 +59,10 @@ outside() {
 		[ -d "$b" ] || e2e_skip "$NAME" "$b missing"
 		args+=(-d "$b")
 	done
-	args+=(-d "$E2E_TOP/dist/hooks")
 	# The hook is POSIX sh: run it with dash, Debian's /bin/sh, if there
 	# (the sandbox's sh is bash).
 	if [ -x /usr/bin/dash ]; then args+=(-b /usr/bin/dash); fi
-	E2E_PG_BIN=$bin E2E_PG_HOOK=$E2E_TOP/dist/hooks/postgresql \
+	E2E_PG_BIN=$bin E2E_PG_HOOK=/sb/dist/hooks/postgresql \
 	    "$E2E_TOP/tests/sandbox/sandbox" -t 170 -f "ext4:loop:$FS_SIZE:pg" "${args[@]}" -- \
 	    "/sb/tests/e2e/$NAME.sh" --inside || rc=$?
 	e2e_verdict "$NAME" "$rc"
