@@ -33,6 +33,7 @@ NAME=e2e-postgres
 . "$(dirname "$(readlink -f "$0")")/../sandbox/lib.sh"
 
 CYCLES=${E2E_PG_CYCLES:-10}
+NOHOOK_CYCLES=${E2E_PG_NOHOOK_CYCLES:-5}
 HOLD_MS=200
 FS_SIZE=256M
 HOOK_NAME=50-postgresql
@@ -187,6 +188,15 @@ inside() {
 	done
 	log "host: $CYCLES cycles in $(((t1 - t0) / 1000000)) ms, rc $rc, $n ok"
 
+	# The same backups without the hook, under the same load: how much WAL
+	# a frozen copy replays at start-up with and without the CHECKPOINT.
+	printf '[hooks]\ndir = none\n' >/etc/hvvss-pg-nohook.conf
+	SNAP_DIR=/tmp/copies-nohook /sb/build/hvvss-host -n "$NOHOOK_CYCLES" \
+	    -f /tmp/pg-backup.scenario -c /sb/tests/sandbox/snapshot-copy \
+	    -H "$HOLD_MS" -T "$TL.nohook" -- /sb/build/hv_vss_daemon -n \
+	    -f /etc/hvvss-pg-nohook.conf >"$HOST_LOG.nohook" 2>&1 ||
+	    { log "FAIL: the backups without the hook failed"; rc=1; }
+
 	# The negative: the same device copied without freezing (no daemon,
 	# no hook) under the same load.
 	wait_acks $(($(acks_n) + 100)) 20 || rc=1
@@ -226,6 +236,7 @@ inside() {
 	log "daemon: $(grep -m1 "event=hook phase=freeze hook=$HOOK_NAME" <<<"$out" | sed 's/^.*\(event=hook \)/\1/')"
 	log "hook:   $(grep -m1 "event=hook-output hook=$HOOK_NAME line=.*freeze: CHECKPOINT" <<<"$out" |
 	    sed 's/^.*line=//')"
+	local wal_hook=()
 	mapfile -t hook_redo < <(grep "event=hook-output hook=$HOOK_NAME line=.*freeze: CHECKPOINT done" <<<"$out" |
 	    sed -n 's/.*redo_lsn \([0-9A-F]*\/[0-9A-F]*\).*/\1/p')
 	n=$(grep -c 'checkpoint starting: immediate force wait' "$PG_RUN/server.log" || true)
@@ -257,6 +268,7 @@ inside() {
 		PGC_REFNAME="FREEZE send"	# for pg_check_copy's message
 		pg_check_copy "c$c" "/tmp/copies/c$c-pg.img" loop,ro,noload "$ACKS" "$fsend" "$tsend" || cfail=1
 		log "cycle $c: database: $PGC_MSG"
+		wal_hook+=("$(sed -n 's/.*(\([0-9]*\) KiB)).*/\1/p' <<<"$PGC_MSG")")
 		if [ -n "$PGC_REDO" ] && [ "${hook_redo[c - 1]:-}" = "$PGC_REDO" ]; then
 			log "cycle $c: the copy's latest checkpoint is the hook's (REDO $PGC_REDO)"
 		else
@@ -269,6 +281,24 @@ inside() {
 		    "$([ $cfail = 0 ] && echo ok || echo FAILED)"
 		[ $cfail = 0 ] || rc=1
 	done
+
+	# The copies taken without the hook: consistent too, more WAL to replay.
+	local wal_nohook=()
+	for ((c = 1; c <= NOHOOK_CYCLES; c++)); do
+		fsend=$(tl_ns "$TL.nohook" "$c" send op=FREEZE)
+		tsend=$(tl_ns "$TL.nohook" "$c" send op=THAW)
+		PGC_REFNAME="FREEZE send"
+		if [ -z "$fsend" ] || ! pg_check_copy "n$c" "/tmp/copies-nohook/c$c-pg.img" \
+		    loop,ro,noload "$ACKS" "$fsend" "$tsend"; then
+			log "no hook, cycle $c: FAIL: ${PGC_MSG:-no FREEZE in the timeline}"
+			rc=1
+			continue
+		fi
+		wal_nohook+=("$(sed -n 's/.*(\([0-9]*\) KiB)).*/\1/p' <<<"$PGC_MSG")")
+		rm -f "/tmp/copies-nohook/c$c-pg.img"
+	done
+	log "WAL replayed at start-up of the frozen copies (KiB, per cycle):" \
+	    "with the hook: ${wal_hook[*]:-none}; without: ${wal_nohook[*]:-none}"
 
 	# The negative must be flagged.
 	local flagged=''
