@@ -32,14 +32,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "control.h"
 #include "ev.h"
 #include "facts.h"
 #include "hvvss_err.h"
 #include "hvvss_notify.h"
 #include "freeze.h"
 #include "guardian.h"
+#include "history.h"
 #include "journal.h"
 #include "log.h"
 #include "mountinfo.h"
@@ -112,6 +115,8 @@ struct vssd {
 	qz_done_fn		 apps_done;	/* continuation of the phase */
 	const char		**mounts;	/* planned mount points (frz's) */
 	size_t			 nmounts;
+	struct control		 ctl;		/* hvvssctl's socket */
+	struct history		 hist;		/* the last cycles, for it */
 };
 
 static void	state_transition(struct vssd *, enum vssd_state, const char *);
@@ -370,12 +375,78 @@ set_mounts(struct vssd *sd)
 		sd->mounts[sd->nmounts++] = sd->frz.v[i].mnt;
 }
 
+/* ---- history and control socket (hvvssctl) ---------------------------- */
+
+static void
+hist_begin(struct vssd *sd, unsigned cycle)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	history_begin(&sd->hist, cycle, (int64_t)ts.tv_sec * 1000000000 +
+	    ts.tv_nsec);
+}
+
+/* The phase that just ended; apps_start() zeroed the counters. */
+static void
+hist_apps(struct vssd *sd, enum qz_result res)
+{
+	const struct notify	*nt = &sd->qz.nt;
+
+	history_apps(&sd->hist, (int)sd->qz.phase, (int)res,
+	    (unsigned)sd->qz.run->nran, (unsigned)sd->qz.run->nfailed,
+	    (unsigned)nt->nack, (unsigned)(nt->nfail + nt->ntimeout +
+	    nt->ngone + nt->nsendfail));
+}
+
+static void
+ctl_status(void *arg, struct control_status *st)
+{
+	struct vssd	*sd = arg;
+
+	st->state = vssd_state_name[sd->state];
+	st->transport = xport_kind_name(sd->xp.kind);
+	st->device = sd->xp.path;
+	st->registered = sd->xp.registered;
+	st->kernel_version = sd->xp.kind == XPORT_LINUX ? sd->xp.version : 0;
+	st->cycle = sd->cycle;
+	st->phase = sd->busy ? qz_phase_name((int)sd->qz.phase) : NULL;
+	st->expired = sd->expired;
+	if (sd->state == VS_FROZEN) {
+		control_status_frz(st, &sd->frz);
+		st->deadline = ev_timer_when(&sd->ev, T_DEADLINE);
+	}
+	st->guardian_pid = sd->g.pid;
+	st->journal = sd->journal_ok ? sd->conf.journal : NULL;
+}
+
+/* hvvssctl thaw: as the deadline does, so the next THAW fails. */
+static int
+ctl_thaw(void *arg)
+{
+	struct vssd	*sd = arg;
+	size_t		 n = sd->frz.nfrozen;
+
+	if (sd->state != VS_FROZEN)
+		return 0;
+	log_warnx("event=emergency-thaw cycle=%u frozen=%zu "
+	    "reason=\"hvvssctl thaw\" action=\"the next THAW fails\"",
+	    sd->cycle, n);
+	sd->expired = 1;
+	history_end(&sd->hist, HR_ABORTED, "emergency thaw (hvvssctl)");
+	state_transition(sd, VS_IDLE, "hvvssctl thaw");
+	return sd->state == VS_FROZEN ? -1 : (int)n;
+}
+
+static const struct control_ops ctl_ops = { ctl_status, ctl_thaw };
+
 static void
 apps_finished(void *arg, enum qz_result res)
 {
 	struct vssd	*sd = arg;
 
 	ev_timer_clear(&sd->ev, T_PHASE);
+	hist_apps(sd, res);
 	sd->apps_done(sd, res);
 }
 
@@ -397,6 +468,7 @@ on_phase_budget(void *arg)
 	    "reason=\"the kernel's deadline for the reply is near\"",
 	    qz_phase_name((int)sd->qz.phase), qz_result_name(res));
 	quiesce_cancel(&sd->qz);
+	hist_apps(sd, res);
 	sd->apps_done(sd, res);
 }
 
@@ -408,9 +480,14 @@ apps_start(struct vssd *sd, enum qz_phase ph, qz_done_fn done)
 	int		r;
 
 	sd->apps_done = done;
+	/* Counted per phase; a part that does not run leaves them stale. */
+	sd->qz.run->nran = sd->qz.run->nfailed = 0;
+	sd->qz.nt.nack = sd->qz.nt.nfail = sd->qz.nt.ntimeout = 0;
+	sd->qz.nt.ngone = sd->qz.nt.nsendfail = 0;
 	r = quiesce_start(&sd->qz, ph, sd->mounts, sd->nmounts, apps_finished,
 	    sd);
 	if (r != 0) {
+		hist_apps(sd, r == 1 ? QZ_OK : sd->qz.res);
 		done(sd, r == 1 ? QZ_OK : sd->qz.res);
 		return;
 	}
@@ -455,6 +532,10 @@ checked(void *arg, enum qz_result res)
 	    qz_result_name(res));
 	quiesce_log(&sd->qz);
 	sd->busy = 0;
+	history_step_end(&sd->hist, HS_CHECK, ev_now());
+	if (!ok)
+		history_end(&sd->hist, HR_FAIL, "an application refused to "
+		    "prepare");
 	reply(sd, &sd->cur, ok);
 	/* No backup follows a failed check: release who prepared. */
 	if (!ok && quiesce_owed(&sd->qz) > 0)
@@ -473,7 +554,10 @@ do_check(struct vssd *sd, const struct xport_msg *m)
 		reply(sd, m, 0);
 		return;
 	}
+	hist_begin(sd, sd->cycle + 1);
+	history_step_begin(&sd->hist, HS_CHECK, ev_now());
 	if (snapshot_take(&sd->conf, &s) == -1) {
+		history_end(&sd->hist, HR_FAIL, "plan failed");
 		reply(sd, m, 0);
 		return;
 	}
@@ -484,6 +568,7 @@ do_check(struct vssd *sd, const struct xport_msg *m)
 	    ok ? "" : " reason=\"nothing to freeze\"");
 	snapshot_free(&s);
 	if (!ok) {
+		history_end(&sd->hist, HR_FAIL, "nothing to freeze");
 		reply(sd, m, 0);
 		return;
 	}
@@ -502,6 +587,8 @@ freeze_fs(struct vssd *sd)
 	    journal_write(sd->conf.journal, &sd->frz, 1) == -1)) {
 		log_warn("event=freeze result=fail cycle=%u reason=\"cannot "
 		    "arm the thaw guarantee\"", sd->cycle);
+		history_end(&sd->hist, HR_FAIL, "cannot arm the thaw "
+		    "guarantee");
 		guard_disarm(sd);
 		reply(sd, &sd->cur, 0);
 		frz_release(&sd->frz);
@@ -520,6 +607,9 @@ freeze_fs(struct vssd *sd)
 	if (frz_freeze(&sd->frz) == -1) {
 		/* Rolled back already: reply first, then log (C1 item 3). */
 		reply(sd, &sd->cur, 0);
+		history_step_end(&sd->hist, HS_FREEZE, ev_now());
+		history_fs(&sd->hist, &sd->frz);
+		history_end(&sd->hist, HR_FAIL, "freeze failed");
 		guard_disarm(sd);
 		log_hold(0);
 		log_warnx("event=freeze result=fail cycle=%u", sd->cycle);
@@ -531,10 +621,13 @@ freeze_fs(struct vssd *sd)
 	/* /run is a tmpfs (checked at start): this write cannot block. */
 	if (sd->journal_ok)
 		(void)journal_write(sd->conf.journal, &sd->frz, 0);
+	history_fs(&sd->hist, &sd->frz);
+	history_step_begin(&sd->hist, HS_FROZEN, sd->frz.frozen_at);
 	log_info("event=freeze result=ok cycle=%u frozen=%zu freeze_ms=%.1f",
 	    sd->cycle, sd->frz.nfrozen, (ev_now() - t1) / 1e6);
 	state_transition(sd, VS_FROZEN, "freeze");
 	reply(sd, &sd->cur, 1);
+	history_step_end(&sd->hist, HS_FREEZE, ev_now());
 	sd->busy = 0;
 	kick(sd);
 }
@@ -548,6 +641,9 @@ apps_frozen(void *arg, enum qz_result res)
 	if (res == QZ_FAILED) {
 		log_warnx("event=freeze result=fail cycle=%u reason=\"an "
 		    "application refused to quiesce\" policy=fail", sd->cycle);
+		history_step_end(&sd->hist, HS_FREEZE, ev_now());
+		history_end(&sd->hist, HR_FAIL, "an application refused to "
+		    "quiesce");
 		reply(sd, &sd->cur, 0);
 		frz_release(&sd->frz);
 		apps_start(sd, QZ_ABORT, resumed);
@@ -575,7 +671,11 @@ do_freeze(struct vssd *sd, const struct xport_msg *m)
 		reply(sd, m, 0);
 		return;
 	}
+	hist_begin(sd, sd->cycle);
+	history_step_begin(&sd->hist, HS_FREEZE, t0);
+	history_step_begin(&sd->hist, HS_PREPARE, t0);
 	if (snapshot_take(&sd->conf, &s) == -1) {
+		history_end(&sd->hist, HR_FAIL, "plan failed");
 		reply(sd, m, 0);
 		return;
 	}
@@ -583,6 +683,7 @@ do_freeze(struct vssd *sd, const struct xport_msg *m)
 	if (s.plan.norder + s.plan.nsync == 0) {
 		log_warnx("event=freeze result=fail cycle=%u "
 		    "reason=\"nothing to freeze\"", sd->cycle);
+		history_end(&sd->hist, HR_FAIL, "nothing to freeze");
 		snapshot_free(&s);
 		reply(sd, m, 0);
 		return;
@@ -592,6 +693,8 @@ do_freeze(struct vssd *sd, const struct xport_msg *m)
 		snapshot_free(&s);
 		log_warnx("event=freeze result=fail cycle=%u reason=prepare",
 		    sd->cycle);
+		history_fs(&sd->hist, &sd->frz);
+		history_end(&sd->hist, HR_FAIL, "prepare failed");
 		frz_log(&sd->frz, "fs");
 		frz_release(&sd->frz);
 		reply(sd, m, 0);
@@ -600,6 +703,7 @@ do_freeze(struct vssd *sd, const struct xport_msg *m)
 	snapshot_free(&s);
 	log_info("event=prepared cycle=%u filesystems=%zu prepare_ms=%.1f",
 	    sd->cycle, sd->frz.n, (ev_now() - t0) / 1e6);
+	history_step_end(&sd->hist, HS_PREPARE, ev_now());
 	set_mounts(sd);
 	quiesce_begin(&sd->qz, sd->cycle);
 	sd->cur = *m;
@@ -627,6 +731,8 @@ do_thaw(struct vssd *sd, const struct xport_msg *m)
 	state_transition(sd, VS_IDLE, "thaw");
 	ok = sd->state == VS_IDLE;
 	reply(sd, m, ok);
+	history_end(&sd->hist, ok ? HR_OK : HR_FAIL, ok ? NULL :
+	    "thaw failed: still frozen");
 	if (!ok)
 		log_warnx("event=thaw result=fail still_frozen=%zu",
 		    sd->frz.nfrozen);
@@ -728,6 +834,8 @@ on_deadline(void *arg)
 		log_warnx("event=deadline limit_s=%u action=thaw "
 		    "reason=\"no THAW in time; the next THAW will fail\"",
 		    sd->conf.deadline_s);
+		history_end(&sd->hist, HR_EXPIRED, "no THAW within the "
+		    "deadline");
 	}
 	state_transition(sd, VS_IDLE, "deadline");
 	kick(sd);
@@ -760,8 +868,10 @@ static void
 state_transition(struct vssd *sd, enum vssd_state to, const char *why)
 {
 	enum vssd_state	from = sd->state;
+	uint64_t	t;
 
 	if (from == VS_FROZEN && to != VS_FROZEN) {
+		t = ev_now();
 		if (thaw_everything(sd) == -1 && to != VS_STOPPED) {
 			/* Stay frozen-tracked; the deadline retries. */
 			ev_timer_set(&sd->ev, T_DEADLINE, ev_now() + EV_SEC(1),
@@ -769,6 +879,13 @@ state_transition(struct vssd *sd, enum vssd_state to, const char *why)
 			return;
 		}
 		ev_timer_clear(&sd->ev, T_DEADLINE);
+		history_step_begin(&sd->hist, HS_THAW, t);
+		history_step_end(&sd->hist, HS_THAW, ev_now());
+		history_step_end(&sd->hist, HS_FROZEN, ev_now());
+		history_fs(&sd->hist, &sd->frz);
+		/* THAW closes it after its reply; the first close wins. */
+		if (strcmp(why, "thaw") != 0)
+			history_end(&sd->hist, HR_ABORTED, why);
 		guard_disarm(sd);
 		log_hold(0);
 		log_info("event=thawed cycle=%u frozen_ms=%.1f why=\"%s\"",
@@ -912,6 +1029,7 @@ on_signal(void *arg, int fd, short revents)
 		quiesce_cancel(&sd->qz);
 		sd->busy = 0;
 		reply(sd, &sd->cur, 0);
+		history_end(&sd->hist, HR_ABORTED, "signal");
 		if (sd->state != VS_FROZEN)
 			frz_release(&sd->frz);
 	}
@@ -933,6 +1051,8 @@ vssd_new(const struct vssd_conf *c)
 	sd->state = VS_STOPPED;
 	ev_init(&sd->ev);
 	frz_init(&sd->frz);
+	control_init(&sd->ctl);
+	history_init(&sd->hist);
 	sd->frz.workers = FRZ_MAX_WORKERS;
 	sd->apps_due = -1;
 	hooks_config_init(&hc);
@@ -1007,6 +1127,9 @@ vssd_open(struct vssd *sd)
 	sd->journal_ok = journal_usable(sd->conf.journal);
 	(void)quiesce_open_socket(&sd->qz, sd->conf.notify_path,
 	    sd->conf.notify_fail, EV_SEC(sd->conf.notify_timeout_s));
+	/* Not fatal: backups work without hvvssctl (it logs why). */
+	(void)control_open(&sd->ctl, &sd->ev, CONTROL_PATH, &ctl_ops,
+	    &sd->hist, sd);
 	if (sd->journal_ok && access(sd->conf.journal, F_OK) == 0) {
 		/*
 		 * A previous run died inside a frozen window: whatever the
@@ -1062,6 +1185,7 @@ vssd_free(struct vssd *sd)
 {
 	if (sd == NULL)
 		return;
+	control_close(&sd->ctl);
 	xport_close(&sd->xp);
 	if (sd->sigfd != -1)
 		close(sd->sigfd);

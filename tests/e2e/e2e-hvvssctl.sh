@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# e2e-hvvssctl: hvvssctl against a running daemon around real freezes.
+#  - while frozen (from the snapshot step): status says FROZEN and names
+#    every frozen mount point, in text and JSON;
+#  - after the backups: history lists them with per-filesystem verdicts;
+#  - an emergency `hvvssctl thaw` while frozen thaws everything at once
+#    (writers resume) and the host's THAW is then answered E_FAIL;
+#  - with the daemon gone: status says so (exit 69), plan still works.
+set -euo pipefail
+NAME=e2e-hvvssctl
+. "$(dirname "$(readlink -f "$0")")/../sandbox/lib.sh"
+
+outside() {
+	[ -x "$E2E_TOP/build/hvvss-host" ] || e2e_skip "$NAME" "build/hvvss-host not built"
+	[ -x "$E2E_TOP/build/hvvssctl" ] || e2e_skip "$NAME" "build/hvvssctl not built"
+	e2e_enter "$NAME" 120 ext4:loop:64M:data xfs:loop:320M:more
+}
+
+CTL=/sb/build/hvvssctl
+
+inside() {
+	local rc=0 name st
+	printf '[hooks]\ndir = none\n' >/run/ctl.conf
+	# The snapshot step asks the daemon while the guest is frozen.
+	cat >/run/snap-status <<'S'
+#!/bin/sh
+/sb/build/hvvssctl status > /run/status.txt 2>&1
+/sb/build/hvvssctl --json status > /run/status.json 2>&1
+exit 0
+S
+	chmod 0755 /run/snap-status
+	: >"$TIMELINE"
+	/sb/build/hvvss-host -n 2 -c /run/snap-status -H 200 -T "$TIMELINE" \
+	    -f /sb/tests/e2e/scenarios/ctl-history.scen -- \
+	    /sb/build/hv_vss_daemon -n -f /run/ctl.conf >"$HOST_OUT" 2>&1 &
+	HOST_PID=$!
+	tl_wait 30 ' cycle-end result=ok' 3 >/dev/null || { log "FAIL: backups"; rc=1; }
+	"$CTL" history >/run/history.txt 2>&1 || { log "FAIL: history"; rc=1; }
+	"$CTL" --json history >/run/history.json 2>&1 || { log "FAIL: history --json"; rc=1; }
+	wait "$HOST_PID" || { log "FAIL: host rc $?"; rc=1; }
+	sed 's/^/# status while frozen: /' /run/status.txt
+	grep -q 'FROZEN' /run/status.txt || { log "FAIL: status did not say FROZEN"; rc=1; }
+	for name in data more; do
+		grep -q "$(fs_field $name mnt)" /run/status.txt ||
+		    { log "FAIL: status does not name $name"; rc=1; }
+		grep -q "\"$(fs_field $name mnt)\"" /run/status.json ||
+		    { log "FAIL: JSON status does not name $name"; rc=1; }
+	done
+	grep -q '"state":"FROZEN"' /run/status.json ||
+	    { log "FAIL: JSON status: $(head -c 300 /run/status.json)"; rc=1; }
+	sed 's/^/# history: /' /run/history.txt | head -12
+	[ "$(grep -o '"cycle":' /run/history.json | wc -l)" -ge 2 ] ||
+	    { log "FAIL: JSON history lacks the cycles: $(head -c 300 /run/history.json)"; rc=1; }
+
+	# Emergency thaw while frozen: a hold long enough to act within.
+	start_writer data
+	wait_acks data 10 20
+	: >"$TIMELINE"
+	/sb/build/hvvss-host -n 1 -H 3000 -T "$TIMELINE" -- \
+	    /sb/build/hv_vss_daemon -n -f /run/ctl.conf >"$HOST_OUT" 2>&1 &
+	HOST_PID=$!
+	tl_wait 30 ' reply op=FREEZE status=S_OK' >/dev/null || { log "FAIL: no freeze"; rc=1; }
+	sleep 0.3
+	"$CTL" thaw | sed 's/^/# thaw: /'
+	sleep 0.3
+	is_frozen "$(fs_field data mnt)" && { log "FAIL: still frozen after hvvssctl thaw"; rc=1; }
+	wait_more_acks data 5 || { log "FAIL: writer did not resume"; rc=1; }
+	wait "$HOST_PID" || true
+	st=$(awk '$3 == "reply" && $4 == "op=THAW" { for (i = 5; i <= NF; i++)
+	    if ($i ~ /^status=/) print substr($i, 8) }' "$TIMELINE")
+	log "THAW after the emergency thaw: $st"
+	[ "$st" = E_FAIL ] || { log "FAIL: THAW must fail after an emergency thaw"; rc=1; }
+	stop_writers
+
+	# No daemon: status says so, plan still plans.
+	st=0; "$CTL" status >/run/down.txt 2>&1 || st=$?
+	[ "$st" = 69 ] || { log "FAIL: status without a daemon exits $st"; rc=1; }
+	"$CTL" plan | grep -q "$(fs_field more mnt)" || { log "FAIL: plan without a daemon"; rc=1; }
+	[ $rc = 0 ] || show_host_output
+	return $rc
+}
+
+case ${1:-} in
+--inside) inside ;;
+*) outside ;;
+esac
