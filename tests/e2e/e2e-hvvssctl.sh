@@ -13,7 +13,33 @@ NAME=e2e-hvvssctl
 outside() {
 	[ -x "$E2E_TOP/build/hvvss-host" ] || e2e_skip "$NAME" "build/hvvss-host not built"
 	[ -x "$E2E_TOP/build/hvvssctl" ] || e2e_skip "$NAME" "build/hvvssctl not built"
-	e2e_enter "$NAME" 120 ext4:loop:64M:data xfs:loop:320M:more
+	[ "$(id -u)" = 0 ] || e2e_skip "$NAME" "not root"
+	# As e2e_enter, but the output is kept: the JSON the daemon gave is
+	# validated here, against the documented schemas (docs/), with
+	# Debian's python3-jsonschema, which the sandbox does not carry.
+	local out rc=0 schema kind
+	out=$(mktemp)
+	"$E2E_TOP/tests/sandbox/sandbox" -t 120 -f ext4:loop:64M:data \
+	    -f xfs:loop:320M:more -- "/sb/tests/e2e/$NAME.sh" --inside | tee "$out" ||
+	    rc=$?
+	if [ $rc = 0 ]; then
+		for kind in status history; do
+			schema=$E2E_TOP/docs/hvvssctl-$kind.schema.json
+			sed -n "s/^# json-$kind: //p" "$out" |
+			    "$E2E_TOP/tests/e2e/json-check" "$schema" | sed 's/^/# /' ||
+			    rc=1
+		done
+		# The check can fail: a document off the schema is refused.
+		if sed -n 's/^# json-status: //p' "$out" |
+		    sed 's/"state":"FROZEN"/"state":"MELTED"/' |
+		    "$E2E_TOP/tests/e2e/json-check" \
+		    "$E2E_TOP/docs/hvvssctl-status.schema.json" >/dev/null; then
+			echo "# FAIL: the schema check accepted a bad state"
+			rc=1
+		fi
+	fi
+	rm -f "$out"
+	e2e_verdict "$NAME" "$rc"
 }
 
 CTL=/sb/build/hvvssctl
@@ -39,6 +65,9 @@ S
 	"$CTL" --json history >/run/history.json 2>&1 || { log "FAIL: history --json"; rc=1; }
 	wait "$HOST_PID" || { log "FAIL: host rc $?"; rc=1; }
 	sed 's/^/# status while frozen: /' /run/status.txt
+	# The JSON, for the schema check outside the sandbox.
+	printf '# json-status: %s\n' "$(tr -d '\n' </run/status.json)"
+	printf '# json-history: %s\n' "$(tr -d '\n' </run/history.json)"
 	grep -q 'FROZEN' /run/status.txt || { log "FAIL: status did not say FROZEN"; rc=1; }
 	for name in data more; do
 		grep -q "$(fs_field $name mnt)" /run/status.txt ||
