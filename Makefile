@@ -54,7 +54,7 @@ PROGS := $(B)/hv_vss_daemon $(if $(wildcard host/main.c),$(B)/hvvss-host) \
 	 $(CMD_BINS)
 LIBS  := $(B)/libhvvss.a $(if $(CLIENT_SRCS),$(B)/libhvvss-client.a)
 
-.PHONY: all check unit asan fuzz fuzz-build e2e install install-dist clean tools
+.PHONY: all check unit asan fuzz fuzz-build e2e deb-install-test install install-dist clean tools
 all: $(LIBS) $(PROGS) $(TOOL_BINS)
 
 $(B)/lib/%.o: lib/%.c
@@ -128,6 +128,11 @@ fuzz: $(FUZZ_BINS)
 
 e2e: all
 	@tests/run-e2e
+
+# Slow and needs the Debian mirror: install the .deb into a fresh
+# debootstrap'ed root and check it there (not part of check).
+deb-install-test:
+	@tests/packaging/deb-install.sh
 
 check: all
 	@tests/run-check
