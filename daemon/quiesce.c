@@ -78,6 +78,18 @@ quiesce_free(struct quiesce *q)
 }
 
 void
+quiesce_check(struct quiesce *q)
+{
+	if (!q->hooks_on || hooks_frozen_count(&q->set) > 0)
+		return;
+	if (hooks_scan(&q->set, &q->hcfg) == -1)
+		log_warn("event=hooks-scan-failed");
+	log_info("event=hooks-checked usable=%zu refused=%zu", q->set.n,
+	    q->set.nrefused);
+	q->scanned = 0;		/* every cycle still rescans */
+}
+
+void
 quiesce_begin(struct quiesce *q, unsigned cycle)
 {
 	q->ncycle = cycle;

@@ -67,6 +67,8 @@ int		 quiesce_init(struct quiesce *, struct ev *,
 int		 quiesce_open_socket(struct quiesce *, const char *path,
 		    int fail_policy, uint64_t timeout_ns);
 void		 quiesce_free(struct quiesce *);
+/* At start: scan the hooks once so that refusals are logged early. */
+void		 quiesce_check(struct quiesce *);
 /* A new cycle: rescan the hooks unless some still owe a thaw. */
 void		 quiesce_begin(struct quiesce *, unsigned cycle);
 /*

@@ -1003,6 +1003,8 @@ announce_ready(struct vssd *sd)
 	} else
 		log_warnx("event=ready plan=failed reason=\"the next backup "
 		    "will fail unless the mount table can be planned\"");
+	/* The hooks too: a refused hook shows now, with its reason. */
+	quiesce_check(&sd->qz);
 	if (sdnotify("READY=1") == -1)
 		log_warn("event=sd-notify-failed");
 }
