@@ -238,9 +238,31 @@ plan_log(const struct snapshot *s, int all)
 	}
 }
 
+/*
+ * A name for a terminal: control bytes, space and backslash as \ooo, as in
+ * mountinfo, so a crafted mount point cannot send escape sequences.
+ */
+static const char *
+printable(const char *in, char *buf, size_t size)
+{
+	size_t	n = 0;
+
+	for (; *in != '\0' && n + 5 < size; in++) {
+		unsigned char c = (unsigned char)*in;
+
+		if (c <= ' ' || c == '\\' || c == 0x7f)
+			n += (size_t)snprintf(buf + n, size - n, "\\%03o", c);
+		else
+			buf[n++] = (char)c;
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
 int
 vssd_print_plan(const struct vssd_conf *c)
 {
+	char		mb[4 * 1024 + 1], tb[64];
 	struct snapshot	s;
 	size_t		i;
 
@@ -254,8 +276,9 @@ vssd_print_plan(const struct vssd_conf *c)
 		char			 dev[24];
 
 		snprintf(dev, sizeof(dev), "%u:%u", m->major, m->minor);
-		printf("%-5zu %-32s %-10s %-8s %-18s stage %d\n", i + 1, m->mnt,
-		    m->fstype, dev, plan_verdict_name((int)it->verdict),
+		printf("%-5zu %-32s %-10s %-8s %-18s stage %d\n", i + 1,
+		    printable(m->mnt, mb, sizeof(mb)),
+		    printable(m->fstype, tb, sizeof(tb)), dev, plan_verdict_name((int)it->verdict),
 		    it->stage);
 	}
 	for (i = 0; i < s.plan.nitems; i++) {
@@ -266,8 +289,9 @@ vssd_print_plan(const struct vssd_conf *c)
 		if (it->verdict == PV_FREEZE)
 			continue;
 		snprintf(dev, sizeof(dev), "%u:%u", m->major, m->minor);
-		printf("%-5s %-32s %-10s %-8s %-18s %s\n", "-", m->mnt,
-		    m->fstype, dev, plan_verdict_name((int)it->verdict),
+		printf("%-5s %-32s %-10s %-8s %-18s %s\n", "-",
+		    printable(m->mnt, mb, sizeof(mb)),
+		    printable(m->fstype, tb, sizeof(tb)), dev, plan_verdict_name((int)it->verdict),
 		    it->why != NULL ? it->why : "");
 	}
 	snapshot_free(&s);
