@@ -48,7 +48,7 @@ chmod +x "$root/usr/sbin/policy-rc.d"
 mount -t proc proc "$root/proc"
 cp "$work"/hvvss_*.deb "$work"/hvvss-host_*.deb "$root/tmp/"
 if chroot "$root" sh -c 'apt-get update -qq && apt-get install -y -qq \
-    /tmp/hvvss_*.deb /tmp/hvvss-host_*.deb systemd' >"$work/install.log" 2>&1; then
+    /tmp/hvvss_*.deb /tmp/hvvss-host_*.deb systemd man-db' >"$work/install.log" 2>&1; then
 	ok "apt-get install hvvss hvvss-host (with their dependencies) into the new root"
 else
 	tail -20 "$work/install.log"; bad "install into the new root"
