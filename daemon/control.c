@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "control.h"
+#include "usock.h"
 #include "ev.h"
 #include "freeze.h"
 #include "history.h"
@@ -1336,71 +1337,13 @@ on_listen(void *arg, int lfd, short revents)
 	}
 }
 
-/*
- * The directory: created 0700 if missing; if present it must be a real
- * directory (lstat) owned by us and not writable by others, since whoever
- * can write it could swap our socket for theirs.
- */
-static int
-dir_ready(const char *dir)
-{
-	struct stat	st;
-
-	if (mkdir(dir, 0700) == -1 && errno != EEXIST)
-		return -1;
-	if (lstat(dir, &st) == -1)
-		return -1;
-	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
-	    (st.st_mode & (S_IWGRP | S_IWOTH))) {
-		errno = EPERM;
-		return -1;
-	}
-	return 0;
-}
-
-/*
- * Replace a stale socket file, refuse a live one or anything else: a
- * second daemon must not take the first's socket, and we never unlink
- * what is not a socket.
- */
-static int
-stale_clear(const struct sockaddr_un *sun)
-{
-	struct stat	st;
-	int		fd, r, saved;
-
-	if (lstat(sun->sun_path, &st) == -1)
-		return errno == ENOENT ? 0 : -1;
-	if (!S_ISSOCK(st.st_mode)) {
-		errno = EEXIST;
-		return -1;
-	}
-	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd == -1)
-		return -1;
-	r = connect(fd, (const struct sockaddr *)sun, sizeof(*sun));
-	saved = errno;
-	close(fd);
-	if (r == 0 || saved == EAGAIN || saved == EINPROGRESS) {
-		errno = EADDRINUSE;
-		return -1;
-	}
-	if (saved != ECONNREFUSED) {
-		errno = saved;
-		return -1;
-	}
-	return unlink(sun->sun_path);
-}
-
 int
 control_open(struct control *c, struct ev *ev, const char *path,
     const struct control_ops *ops, const struct history *hist, void *arg)
 {
-	struct sockaddr_un	sun;
-	struct stat		st;
-	char			dir[sizeof(sun.sun_path)], *slash;
-	mode_t			old;
-	int			fd, r, saved;
+	struct usock_id	 id;
+	const char	*why = "";
+	int		 fd, saved;
 
 	if (c->lfd != -1) {
 		errno = EALREADY;
@@ -1408,51 +1351,20 @@ control_open(struct control *c, struct ev *ev, const char *path,
 	}
 	if (path == NULL)
 		path = CONTROL_PATH;
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof(sun.sun_path) ||
-	    strlen(path) >= sizeof(c->path)) {
+	if (strlen(path) >= sizeof(c->path)) {
 		log_warnx("event=control-open path=%s reason=\"too long\"",
 		    path);
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	scopy(sun.sun_path, path, sizeof(sun.sun_path));
-	scopy(dir, path, sizeof(dir));
-	if ((slash = strrchr(dir, '/')) != NULL && slash != dir) {
-		*slash = '\0';
-		if (dir_ready(dir) == -1) {
-			log_warn("event=control-open dir=%s reason=\"missing, "
-			    "not ours, or writable by others\"", dir);
-			return -1;
-		}
-	}
-	if (stale_clear(&sun) == -1) {
-		log_warn("event=control-open path=%s", path);
+	if ((fd = usock_listen(path, 0, BACKLOG, &id, &why)) == -1) {
+		log_warn("event=control-open path=%s step=\"%s\"", path, why);
 		return -1;
 	}
-	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd == -1) {
-		log_warn("event=control-open socket");
-		return -1;
-	}
-	/* bind creates the file under the umask: 0600 with no window. */
-	old = umask(0177);
-	r = bind(fd, (const struct sockaddr *)&sun, sizeof(sun));
-	saved = errno;
-	(void)umask(old);
-	if (r == -1) {
-		errno = saved;
-		log_warn("event=control-open path=%s bind", path);
-		close(fd);
-		return -1;
-	}
-	if (lstat(path, &st) == -1 || listen(fd, BACKLOG) == -1 ||
-	    ev_io_add(ev, fd, POLLIN, on_listen, c) == -1) {
+	if (ev_io_add(ev, fd, POLLIN, on_listen, c) == -1) {
 		saved = errno;
 		log_warn("event=control-open path=%s", path);
-		(void)unlink(path);
-		close(fd);
+		usock_close(fd, path, &id);
 		errno = saved;
 		return -1;
 	}
@@ -1460,8 +1372,8 @@ control_open(struct control *c, struct ev *ev, const char *path,
 	c->ops = ops;
 	c->hist = hist;
 	c->arg = arg;
-	c->dev = st.st_dev;
-	c->ino = st.st_ino;
+	c->dev = id.dev;
+	c->ino = id.ino;
 	c->lfd = fd;
 	scopy(c->path, path, sizeof(c->path));
 	log_info("event=control-open path=%s max_clients=%d", path,
@@ -1472,7 +1384,6 @@ control_open(struct control *c, struct ev *ev, const char *path,
 void
 control_close(struct control *c)
 {
-	struct stat	st;
 	size_t		i;
 
 	for (i = 0; i < CONTROL_MAX_CLIENTS; i++)
@@ -1481,12 +1392,8 @@ control_close(struct control *c)
 	if (c->lfd == -1)
 		return;
 	ev_io_del(c->ev, c->lfd);
-	close(c->lfd);
+	usock_close(c->lfd, c->path, &(struct usock_id){ c->dev, c->ino });
 	c->lfd = -1;
-	/* Only our own file: a successor may have replaced it. */
-	if (lstat(c->path, &st) == 0 && st.st_dev == c->dev &&
-	    st.st_ino == c->ino)
-		(void)unlink(c->path);
 }
 
 /* ---- client ------------------------------------------------------------- */

@@ -24,6 +24,7 @@
 #include "hvvss_notify.h"
 #include "log.h"
 #include "notify.h"
+#include "usock.h"
 
 /* Connections accepted per wakeup of the listening socket. */
 #define ACCEPT_BURST	8
@@ -655,83 +656,12 @@ notify_cancel(struct notify *n)
 
 /* ---- socket ----------------------------------------------------------- */
 
-/*
- * The directory: created 0700 if missing; if present it must be a real
- * directory (lstat) owned by us and not writable by others, since whoever
- * can write it could swap our socket for theirs.
- */
-static int
-dir_ready(const char *dir, uid_t allowed_uid)
-{
-	struct stat	st;
-
-	if (mkdir(dir, 0700) == -1 && errno != EEXIST) {
-		log_warn("event=notify-open dir=%s", dir);
-		return -1;
-	}
-	if (lstat(dir, &st) == -1) {
-		log_warn("event=notify-open dir=%s", dir);
-		return -1;
-	}
-	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
-	    (st.st_mode & (S_IWGRP | S_IWOTH))) {
-		log_warnx("event=notify-open dir=%s reason=\"not a directory "
-		    "of ours, or writable by others\"", dir);
-		errno = EPERM;
-		return -1;
-	}
-	/* The allowed user must be able to reach, not list, the socket. */
-	if (allowed_uid != 0 && (st.st_mode & S_IXOTH) == 0 &&
-	    chmod(dir, (st.st_mode & 07777) | S_IXOTH) == -1) {
-		log_warn("event=notify-open dir=%s chmod", dir);
-		return -1;
-	}
-	return 0;
-}
-
-/*
- * Replace a stale socket file, refuse a live one or anything else: a
- * second daemon must not steal the first's clients, and we never unlink
- * what is not a socket.
- */
-static int
-stale_clear(const struct sockaddr_un *sun)
-{
-	struct stat	st;
-	int		fd, r, saved;
-
-	if (lstat(sun->sun_path, &st) == -1)
-		return errno == ENOENT ? 0 : -1;
-	if (!S_ISSOCK(st.st_mode)) {
-		errno = EEXIST;
-		return -1;
-	}
-	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd == -1)
-		return -1;
-	r = connect(fd, (const struct sockaddr *)sun, sizeof(*sun));
-	saved = errno;
-	close(fd);
-	if (r == 0 || saved == EAGAIN || saved == EINPROGRESS) {
-		errno = EADDRINUSE;
-		return -1;
-	}
-	if (saved != ECONNREFUSED) {
-		errno = saved;
-		return -1;
-	}
-	return unlink(sun->sun_path);
-}
-
 int
 notify_open(struct notify *n, const char *path, uid_t allowed_uid)
 {
-	struct sockaddr_un	sun;
-	struct stat		st;
-	char			dir[sizeof(sun.sun_path)];
-	char			*slash;
-	mode_t			old;
-	int			fd, r, saved;
+	struct usock_id	 id;
+	const char	*why = "";
+	int		 fd, saved;
 
 	if (n->lfd != -1) {
 		errno = EALREADY;
@@ -740,54 +670,25 @@ notify_open(struct notify *n, const char *path, uid_t allowed_uid)
 	n->allowed_uid = allowed_uid;
 	if (path == NULL)
 		path = HVVSS_NOTIFY_PATH;
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof(sun.sun_path) ||
-	    strlen(path) >= sizeof(n->path)) {
+	if (strlen(path) >= sizeof(n->path)) {
 		errno = ENAMETOOLONG;
 		log_warnx("event=notify-open path=%s reason=\"too long\"", path);
 		return -1;
 	}
-	scopy(sun.sun_path, path, sizeof(sun.sun_path));
-	scopy(dir, path, sizeof(dir));
-	if ((slash = strrchr(dir, '/')) != NULL && slash != dir) {
-		*slash = '\0';
-		if (dir_ready(dir, allowed_uid) == -1)
-			return -1;
-	}
-	if (stale_clear(&sun) == -1) {
-		log_warn("event=notify-open path=%s", path);
+	if ((fd = usock_listen(path, allowed_uid, NOTIFY_BACKLOG, &id, &why))
+	    == -1) {
+		log_warn("event=notify-open path=%s step=\"%s\"", path, why);
 		return -1;
 	}
-	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd == -1) {
-		log_warn("event=notify-open socket");
-		return -1;
-	}
-	/* bind creates the file under the umask: 0600 with no window. */
-	old = umask(0177);
-	r = bind(fd, (const struct sockaddr *)&sun, sizeof(sun));
-	saved = errno;
-	(void)umask(old);
-	if (r == -1) {
-		errno = saved;
-		log_warn("event=notify-open path=%s bind", path);
-		close(fd);
-		return -1;
-	}
-	if (lstat(path, &st) == -1 || (allowed_uid != 0 &&
-	    lchown(path, allowed_uid, (gid_t)-1) == -1) ||
-	    listen(fd, NOTIFY_BACKLOG) == -1 ||
-	    ev_io_add(n->ev, fd, POLLIN, on_listen, n) == -1) {
+	if (ev_io_add(n->ev, fd, POLLIN, on_listen, n) == -1) {
 		saved = errno;
 		log_warn("event=notify-open path=%s", path);
-		(void)unlink(path);
-		close(fd);
+		usock_close(fd, path, &id);
 		errno = saved;
 		return -1;
 	}
-	n->dev = st.st_dev;
-	n->ino = st.st_ino;
+	n->dev = id.dev;
+	n->ino = id.ino;
 	n->lfd = fd;
 	scopy(n->path, path, sizeof(n->path));
 	log_info("event=notify-open path=%s allowed_uid=%ld policy=%s "
@@ -799,7 +700,6 @@ notify_open(struct notify *n, const char *path, uid_t allowed_uid)
 void
 notify_close(struct notify *n)
 {
-	struct stat	st;
 	size_t		i;
 
 	if (n->busy)
@@ -811,12 +711,10 @@ notify_close(struct notify *n)
 	ev_timer_clear(n->ev, NOTIFY_TIMER);
 	ev_timer_clear(n->ev, NOTIFY_REG_TIMER);
 	if (n->lfd != -1) {
+		struct usock_id	id = { n->dev, n->ino };
+
 		ev_io_del(n->ev, n->lfd);
-		close(n->lfd);
+		usock_close(n->lfd, n->path, &id);
 		n->lfd = -1;
-		/* Only our own file: a successor may have replaced it. */
-		if (lstat(n->path, &st) == 0 && st.st_dev == n->dev &&
-		    st.st_ino == n->ino)
-			(void)unlink(n->path);
 	}
 }

@@ -1,0 +1,27 @@
+/*
+ * usock.h: the daemon's local listening sockets (the notification and the
+ * control socket): SOCK_SEQPACKET, non-blocking, in a directory of ours
+ * that no one else can write, created 0600 with no window, never taking a
+ * live socket from another daemon and never unlinking what is not ours.
+ */
+#ifndef USOCK_H
+#define USOCK_H
+
+#include <sys/types.h>
+
+struct usock_id {
+	dev_t	dev;		/* the socket file we bound, so that close */
+	ino_t	ino;		/*  unlinks only our own */
+};
+
+/*
+ * Listen on path; allowed_uid != 0 also lets that user reach and own the
+ * socket (the peer credentials decide, per connection).  Returns the
+ * descriptor, or -1 with errno set and *why naming the failing step.
+ */
+int	usock_listen(const char *path, uid_t allowed_uid, int backlog,
+	    struct usock_id *, const char **why);
+/* Close fd (if not -1) and unlink path if it is still our socket file. */
+void	usock_close(int fd, const char *path, const struct usock_id *);
+
+#endif /* USOCK_H */
