@@ -70,7 +70,7 @@ static const char *const exit_names[VSSD_EXIT__MAX] = {
 };
 
 /* Timer ids of the loop: 2-3 notify.c, 4 hooks.c. */
-enum { T_DEADLINE = 0, T_PHASE = 1, T_REOPEN = 5 };
+enum { T_DEADLINE = 0, T_PHASE = 1, T_REOPEN = 5, T_READY = 6 };
 
 /*
  * A channel that keeps failing right after it was reopened (the driver is
@@ -1010,6 +1010,15 @@ on_device(void *arg, int fd, short revents)
 		handle(sd, &m);
 }
 
+static void
+on_ready_retry(void *arg)
+{
+	struct vssd	*sd = arg;
+
+	if (!sd->ready && sd->state == VS_IDLE)
+		announce_ready(sd);
+}
+
 /*
  * Registered: tell the service manager, once, after checking that the plan
  * can be built here (a broken mount table shows now, not at backup time).
@@ -1019,14 +1028,23 @@ announce_ready(struct vssd *sd)
 {
 	struct snapshot	s;
 
+	if (snapshot_take(&sd->conf, &s) == -1) {
+		/*
+		 * Not ready while the mount table cannot be planned: the
+		 * service manager sees the start fail (and restarts us)
+		 * rather than a daemon that would fail every backup.
+		 */
+		log_warnx("event=not-ready reason=\"the mount table cannot be "
+		    "planned\" retry_s=5");
+		ev_timer_set(&sd->ev, T_READY, ev_now() + EV_SEC(5),
+		    on_ready_retry, sd);
+		return;
+	}
 	sd->ready = 1;
-	if (snapshot_take(&sd->conf, &s) == 0) {
-		log_info("event=ready freeze=%zu sync_only=%zu mounts=%zu",
-		    s.plan.norder, s.plan.nsync, s.plan.nitems);
-		snapshot_free(&s);
-	} else
-		log_warnx("event=ready plan=failed reason=\"the next backup "
-		    "will fail unless the mount table can be planned\"");
+	ev_timer_clear(&sd->ev, T_READY);
+	log_info("event=ready freeze=%zu sync_only=%zu mounts=%zu",
+	    s.plan.norder, s.plan.nsync, s.plan.nitems);
+	snapshot_free(&s);
 	/* The hooks too: a refused hook shows now, with its reason. */
 	quiesce_check(&sd->qz);
 	if (sdnotify("READY=1") == -1)
