@@ -38,7 +38,6 @@
 #include "plan.h"
 
 /* Connections accepted per wakeup of the listening socket. */
-#define ACCEPT_BURST	4
 #define BACKLOG		4
 /* Kept free while writing records, for the closing of a truncated body. */
 #define RESERVE		192
@@ -1319,22 +1318,16 @@ accept_one(struct control *c, int fd)
 }
 
 static void
+take_one(void *arg, int fd)
+{
+	accept_one(arg, fd);
+}
+
+static void
 on_listen(void *arg, int lfd, short revents)
 {
-	struct control	*c = arg;
-	int		 fd, i;
-
 	(void)revents;
-	for (i = 0; i < ACCEPT_BURST; i++) {
-		fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd == -1) {
-			if (errno != EAGAIN && errno != EWOULDBLOCK &&
-			    errno != EINTR && errno != ECONNABORTED)
-				log_warn("event=control-accept");
-			return;
-		}
-		accept_one(c, fd);
-	}
+	usock_accept(lfd, "control-accept", take_one, arg);
 }
 
 int

@@ -27,7 +27,6 @@
 #include "usock.h"
 
 /* Connections accepted per wakeup of the listening socket. */
-#define ACCEPT_BURST	8
 
 static const char *const result_names[NOTIFY__MAX] = {
 	"ok", "degraded", "failed"
@@ -498,22 +497,16 @@ accept_one(struct notify *n, int fd)
 }
 
 static void
+take_one(void *arg, int fd)
+{
+	accept_one(arg, fd);
+}
+
+static void
 on_listen(void *arg, int lfd, short revents)
 {
-	struct notify	*n = arg;
-	int		 fd, i;
-
 	(void)revents;
-	for (i = 0; i < ACCEPT_BURST; i++) {
-		fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd == -1) {
-			if (errno != EAGAIN && errno != EWOULDBLOCK &&
-			    errno != EINTR && errno != ECONNABORTED)
-				log_warn("event=notify-accept");
-			return;
-		}
-		accept_one(n, fd);
-	}
+	usock_accept(lfd, "notify-accept", take_one, arg);
 }
 
 /* ---- phases ----------------------------------------------------------- */

@@ -10,7 +10,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "usock.h"
+
+/* Connections taken per wake-up: the loop stays responsive under a flood. */
+#define ACCEPT_BURST	16
 
 /*
  * The directory: created 0700 if missing; if present it must be a real
@@ -132,6 +136,24 @@ usock_listen(const char *path, uid_t allowed_uid, int backlog,
 	id->dev = st.st_dev;
 	id->ino = st.st_ino;
 	return fd;
+}
+
+void
+usock_accept(int lfd, const char *event, void (*take)(void *, int),
+    void *arg)
+{
+	int	fd, i;
+
+	for (i = 0; i < ACCEPT_BURST; i++) {
+		fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd == -1) {
+			if (errno != EAGAIN && errno != EWOULDBLOCK &&
+			    errno != EINTR && errno != ECONNABORTED)
+				log_warn("event=%s", event);
+			return;
+		}
+		take(arg, fd);
+	}
 }
 
 void

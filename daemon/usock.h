@@ -21,6 +21,13 @@ struct usock_id {
  */
 int	usock_listen(const char *path, uid_t allowed_uid, int backlog,
 	    struct usock_id *, const char **why);
+/*
+ * Accept up to a burst of pending connections (non-blocking, close-on-exec)
+ * and hand each to take(arg, fd); a failure other than "none pending" is
+ * logged with the event name given.
+ */
+void	usock_accept(int lfd, const char *event, void (*take)(void *, int),
+	    void *arg);
 /* Close fd (if not -1) and unlink path if it is still our socket file. */
 void	usock_close(int fd, const char *path, const struct usock_id *);
 
