@@ -21,6 +21,25 @@ daemon_pid() {
 	done
 }
 
+backup_steps() {	# one backup, as Hyper-V runs it
+	printf '%s\n' 'send HOT_BACKUP' 'send GET_DM_INFO' 'send FREEZE luns=1' \
+	    'snapshot' 'send THAW' 'send BU_COMPLETE'
+}
+
+# idle_sample PID: sample until two readings 50 ms apart agree (the daemon
+# has finished the cycle's last steps), at most 2 s.
+idle_sample() {
+	local x y deadline=$((SECONDS + 2))
+	x=$(sample "$1")
+	while :; do
+		sleep 0.05
+		y=$(sample "$1")
+		[ "$x" != "$y" ] && [ $SECONDS -lt $deadline ] || break
+		x=$y
+	done
+	echo "$y"
+}
+
 sample() {	# sample PID: "fds rss_kib children"
 	local fds rss kids
 	fds=$(ls "/proc/$1/fd" | wc -l)
@@ -32,62 +51,30 @@ sample() {	# sample PID: "fds rss_kib children"
 inside() {
 	local rc=0 pid a b t0 t1 ok
 	printf '[hooks]\ndir = none\n' >/run/soak.conf
-	cat >/run/soak.scn <<'S'
-negotiate fw=1.0,3.0 vss=4.0,5.0 expect ok
-wait-register
-# five warm-up backups, then a pause in which the idle daemon is measured
-send HOT_BACKUP
-send GET_DM_INFO
-send FREEZE luns=1
-snapshot
-send THAW
-send BU_COMPLETE
-send HOT_BACKUP
-send GET_DM_INFO
-send FREEZE luns=1
-snapshot
-send THAW
-send BU_COMPLETE
-send HOT_BACKUP
-send GET_DM_INFO
-send FREEZE luns=1
-snapshot
-send THAW
-send BU_COMPLETE
-send HOT_BACKUP
-send GET_DM_INFO
-send FREEZE luns=1
-snapshot
-send THAW
-send BU_COMPLETE
-send HOT_BACKUP
-send GET_DM_INFO
-send FREEZE luns=1
-snapshot
-send THAW
-send BU_COMPLETE
-sleep 2s
-cycle
-send HOT_BACKUP
-send GET_DM_INFO
-send FREEZE luns=1
-snapshot
-send THAW
-send BU_COMPLETE
-end
-sleep 3s
-S
+	{
+		echo 'negotiate fw=1.0,3.0 vss=4.0,5.0 expect ok'
+		echo 'wait-register'
+		echo '# five warm-up backups, then a pause to measure the idle daemon'
+		for _ in 1 2 3 4 5; do backup_steps; done
+		echo 'sleep 2s'
+		echo 'cycle'
+		backup_steps
+		echo 'end'
+		echo 'sleep 3s'
+	} >/run/soak.scn
 	t0=$SECONDS
 	host_start -n "$CYCLES" -H 1 -f /run/soak.scn -- /sb/build/hv_vss_daemon -n \
 	    -f /run/soak.conf || return 1
-	tl_wait 60 ' reply op=THAW ' 5 >/dev/null || { log "FAIL: no warm-up"; host_wait 5; return 1; }
-	sleep 0.5	# inside the scenario's 2 s pause: the daemon is idle
+	# After the fifth warm-up the scenario pauses 2 s: the daemon is idle.
+	tl_wait 60 ' reply op=BU_COMPLETE ' 5 >/dev/null ||
+	    { log "FAIL: no warm-up"; host_wait 5; return 1; }
 	pid=$(daemon_pid)
-	a=$(sample "$pid")
+	a=$(idle_sample "$pid")
 	tl_wait 800 ' cycle-end result=ok' "$((CYCLES + 1))" >/dev/null ||
 	    { log "FAIL: not all cycles ended ok"; rc=1; }
-	sleep 0.5	# inside the final 3 s pause
-	b=$(sample "$pid")
+	tl_wait 60 ' reply op=BU_COMPLETE ' "$((CYCLES + 5))" >/dev/null ||
+	    { log "FAIL: the last cycle did not end"; rc=1; }
+	b=$(idle_sample "$pid")	# inside the final 3 s pause
 	t1=$SECONDS
 	host_wait 30
 	ok=$(grep -c ' cycle-end result=ok' "$TIMELINE" || true)
