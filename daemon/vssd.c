@@ -238,24 +238,11 @@ plan_log(const struct snapshot *s, int all)
 	}
 }
 
-/*
- * A name for a terminal: control bytes, space and backslash as \ooo, as in
- * mountinfo, so a crafted mount point cannot send escape sequences.
- */
+/* A name for a terminal (control.c's escaping: no escape sequences). */
 static const char *
 printable(const char *in, char *buf, size_t size)
 {
-	size_t	n = 0;
-
-	for (; *in != '\0' && n + 5 < size; in++) {
-		unsigned char c = (unsigned char)*in;
-
-		if (c <= ' ' || c == '\\' || c == 0x7f)
-			n += (size_t)snprintf(buf + n, size - n, "\\%03o", c);
-		else
-			buf[n++] = (char)c;
-	}
-	buf[n] = '\0';
+	(void)control_quote(in, 0, buf, size);
 	return buf;
 }
 
