@@ -40,12 +40,13 @@ inside() {
 		fi
 		wait_more_acks "$name" 10 || { log "FAIL: writer $name does not progress"; rc=1; }
 	done
-	# The victim was frozen by us, not by the daemon: it should still be.
+	# The victim was frozen by us, not by the daemon: it must still be
+	# (a daemon that thaws someone else's freeze breaks their snapshot).
 	if is_frozen "$victim"; then
 		log "victim still frozen by its own freezer (not thawed by the daemon)"
 		fsfreeze -u "$victim"
 	else
-		log "note: the daemon thawed the victim, which it had not frozen"
+		log "FAIL: the daemon thawed the victim, which it had not frozen"; rc=1
 	fi
 	stop_writers
 	[ $rc = 0 ] || show_host_output
