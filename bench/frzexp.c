@@ -5,13 +5,17 @@
  * freeze; parallel FIFREEZE (one thread per fs, as frz_freeze within a
  * stage); hold; FITHAW in reverse.
  *
- * usage: frzexp -T TIMELINE [-c cycle] [-H hold-ms] [-m mode] [-w workers] MOUNT...
+ * usage: frzexp -T TIMELINE [-e] [-c cycle] [-H hold-ms] [-m mode] [-w workers] MOUNT...
+ *   -e:   raise /sys/kernel/rcu_expedited across the FIFREEZE step (only
+ *         from 0, put back right after), as daemon/rcuexp.c does
  *   -w N: at most N threads per step, pulling from a shared cursor like
- *         daemon/freeze.c run_step() (FRZ_MAX_WORKERS is 8); default one
- *         thread per fs
+ *         the daemon's run_step() once did (FRZ_MAX_WORKERS was 8); default
+ *         one thread per fs
  *   mode: presync (default, = our daemon), sync2 (presync + second syncfs),
- *         none (no syncfs, parallel freeze only)
- * Timeline: send op=FREEZE (start), presync-end, sync2-end, freeze-start,
+ *         none (no syncfs, parallel freeze only), syncfs (the parallel
+ *         syncfs alone, no freeze: the physical floor of a FREEZE reply;
+ *         its "reply op=FREEZE" is when every syncfs returned)
+ * Timeline: send op=FREEZE (start), presync-end, sync2-end,
  * reply op=FREEZE (all frozen), send op=THAW, reply op=THAW; the per-step
  * durations go to stdout: "presync_ms=.. sync2_ms=.. freeze_ms=.. thaw_ms=..".
  */
@@ -113,12 +117,14 @@ main(int argc, char **argv)
 {
 	const char *tlpath = NULL, *mode = "presync";
 	unsigned cycle = 1, hold = 100;
-	int ch, n = 0, fds[MAXFS], ok = 1;
+	int ch, n = 0, fds[MAXFS], ok = 1, expedite = 0, knob = -1, raised = 0;
+	char kv[8] = "";
 	uint64_t t0, t1, t2, t3, t4, t5;
 	FILE *tl;
 
-	while ((ch = getopt(argc, argv, "T:c:H:m:w:")) != -1) {
+	while ((ch = getopt(argc, argv, "eT:c:H:m:w:")) != -1) {
 		switch (ch) {
+		case 'e': expedite = 1; break;
 		case 'T': tlpath = optarg; break;
 		case 'c': cycle = (unsigned)atoi(optarg); break;
 		case 'H': hold = (unsigned)atoi(optarg); break;
@@ -130,8 +136,13 @@ main(int argc, char **argv)
 	if (tlpath == NULL || optind >= argc || argc - optind > MAXFS ||
 	    (tl = fopen(tlpath, "a")) == NULL)
 		return 2;
-	if (strcmp(mode, "presync") && strcmp(mode, "sync2") && strcmp(mode, "none"))
+	if (strcmp(mode, "presync") && strcmp(mode, "sync2") && strcmp(mode, "none") &&
+	    strcmp(mode, "syncfs"))
 		return 2;
+	if (expedite && (knob = open("/sys/kernel/rcu_expedited", O_RDWR | O_CLOEXEC)) == -1) {
+		perror("frzexp: /sys/kernel/rcu_expedited");
+		return 1;
+	}
 	t0 = b_now();
 	b_tl(tl, t0, cycle, "send op=FREEZE");
 	for (int i = optind; i < argc; i++) {
@@ -149,8 +160,22 @@ main(int argc, char **argv)
 		parallel(fds, n, OP_SYNC);
 	t2 = b_now();
 	b_tl(tl, t2, cycle, "sync2-end");
+	if (strcmp(mode, "syncfs") == 0) {
+		t3 = t4 = t5 = b_now();
+		b_tl(tl, t3, cycle, "reply op=FREEZE status=S_OK");
+		b_tl(tl, t3, cycle, "send op=THAW");
+		b_tl(tl, t3, cycle, "reply op=THAW status=S_OK");
+		b_tl(tl, t3, cycle, "cycle-end result=ok");
+		printf("presync_ms=%.1f sync2_ms=0.0 freeze_ms=0.0 thaw_ms=0.0 expedited=0\n",
+		    (t1 - t0) / 1e6);
+		return 0;
+	}
+	if (knob != -1 && pread(knob, kv, sizeof(kv) - 1, 0) > 0 && strcmp(kv, "0\n") == 0)
+		raised = pwrite(knob, "1", 1, 0) == 1;
 	if (parallel(fds, n, OP_FREEZE) == -1)
 		ok = 0;
+	if (raised)
+		(void)pwrite(knob, "0", 1, 0);
 	t3 = b_now();
 	b_tl(tl, t3, cycle, "reply op=FREEZE status=%s", ok ? "S_OK" : "E_FAIL");
 	if (ok) {
@@ -165,7 +190,7 @@ main(int argc, char **argv)
 	t5 = b_now();
 	b_tl(tl, t5, cycle, "reply op=THAW status=%s", ok ? "S_OK" : "E_FAIL");
 	b_tl(tl, t5, cycle, "cycle-end result=%s", ok ? "ok" : "fail");
-	printf("presync_ms=%.1f sync2_ms=%.1f freeze_ms=%.1f thaw_ms=%.1f\n",
-	    (t1 - t0) / 1e6, (t2 - t1) / 1e6, (t3 - t2) / 1e6, (t5 - t4) / 1e6);
+	printf("presync_ms=%.1f sync2_ms=%.1f freeze_ms=%.1f thaw_ms=%.1f expedited=%d\n",
+	    (t1 - t0) / 1e6, (t2 - t1) / 1e6, (t3 - t2) / 1e6, (t5 - t4) / 1e6, raised);
 	return ok ? 0 : 1;
 }

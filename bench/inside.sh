@@ -15,7 +15,12 @@
 #   distro  /usr/sbin/hv_vss_daemon -n under build/hvvss-host
 #   qga     qemu-ga (unix-listen) driven by bench/qga-drive
 #   fsfreeze fsfreeze -f in mount order, hold, fsfreeze -u (bench/seqfreeze)
-#   exp-*   bench/frzexp: our engine's steps standalone (presync, sync2, none)
+#   exp-*   bench/frzexp: our engine's steps standalone: presync (= the
+#           daemon's engine: parallel syncfs, then parallel FIFREEZE with
+#           expedited RCU), sync2 (a second syncfs before the freeze), none
+#           (no syncfs), noexp (presync without expedited RCU), w8 (noexp
+#           with 8 workers, the engine's old cap), syncfs (the parallel
+#           syncfs alone: the floor P2 is held against)
 # Every cycle prints one "R ..." line; bench/run turns them into the report.
 set -uo pipefail
 
@@ -90,7 +95,9 @@ run_cycle() {
 	qga) qga-drive -s "$QGA_SOCK" -T "$TL" -H "$hold" "$@" 2>/tmp/qga-drive.out || rc=$? ;;
 	fsfreeze) seqfreeze -T "$TL" -H "$hold" "$@" || rc=$? ;;
 	exp-w8) frzexp -w 8 -T "$TL" -H "$hold" "$@" >/tmp/frzexp.out || rc=$? ;;
-	exp-*) frzexp -m "${method#exp-}" -T "$TL" -H "$hold" "$@" >/tmp/frzexp.out || rc=$? ;;
+	exp-noexp) frzexp -m presync -T "$TL" -H "$hold" "$@" >/tmp/frzexp.out || rc=$? ;;
+	exp-syncfs) frzexp -m syncfs -T "$TL" -H "$hold" "$@" >/tmp/frzexp.out || rc=$? ;;
+	exp-*) frzexp -e -m "${method#exp-}" -T "$TL" -H "$hold" "$@" >/tmp/frzexp.out || rc=$? ;;
 	esac
 	if [ $rc != 0 ]; then
 		log "$method: rc $rc"
@@ -186,7 +193,7 @@ report_rt() {
 rotate() { local k=$1; shift; local a=("$@"); local n=${#a[@]} i; for ((i = 0; i < n; i++)); do echo "${a[((i + k) % n)]}"; done; }
 
 session_stall() {
-	local rep method dirty methods=(ours distro qga fsfreeze exp-presync exp-sync2 exp-none)
+	local rep method dirty methods=(ours distro qga fsfreeze exp-presync exp-sync2 exp-none exp-noexp exp-syncfs)
 	dd if=/dev/urandom of=/tmp/rand.dat bs=1M count="$DIRTY_MB" status=none
 	start_qga || return 1
 	start_writers
@@ -207,7 +214,7 @@ session_stall() {
 # idle FREEZE+THAW round trips over every test fs (TEST names the figure).
 idle_rounds() {
 	local test=$1 rep method methods=(ours distro qga fsfreeze)
-	[ "$test" = p3_1 ] || methods+=(exp-presync exp-w8)
+	[ "$test" = p3_1 ] || methods+=(exp-presync exp-noexp exp-w8)
 	for ((rep = 1; rep <= REPS; rep++)); do
 		for method in $(rotate "$rep" "${methods[@]}"); do
 			sleep 1	# idle: thawed for more than a moment (lab-facts 2a)

@@ -25,7 +25,8 @@ enum {
 	SEEN_HTMO = 0x100,
 	SEEN_NSOCK = 0x200,
 	SEEN_NPOL = 0x400,
-	SEEN_NTMO = 0x800
+	SEEN_NTMO = 0x800,
+	SEEN_RCU = 0x1000
 };
 
 void
@@ -34,6 +35,7 @@ config_init(struct config *c)
 	memset(c, 0, sizeof(*c));
 	c->transport = -1;
 	c->accept_frozen = -1;
+	c->expedite_rcu = -1;
 	c->hooks_qga = -1;
 	c->hooks_vmware = -1;
 	c->hooks_policy = -1;
@@ -258,6 +260,15 @@ handler(void *user, const char *section, const char *key, const char *v)
 				return fail(c, "accept_frozen must be yes or "
 				    "no", v);
 			c->accept_frozen = b;
+			return 1;
+		}
+		if (strcmp(key, "expedite_rcu") == 0) {
+			if (once(c, SEEN_RCU, key) == -1)
+				return 0;
+			if ((b = yesno(v)) == -1)
+				return fail(c, "expedite_rcu must be yes or "
+				    "no", v);
+			c->expedite_rcu = b;
 			return 1;
 		}
 		if (strcmp(key, "include") == 0)

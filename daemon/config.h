@@ -7,6 +7,7 @@
  *	[freeze]
  *	deadline = 60			; seconds, 1..3600
  *	accept_frozen = no		; yes | no
+ *	expedite_rcu = yes		; yes | no (rcuexp.h)
  *	include = /srv			; repeatable: freeze only these
  *	exclude = /scratch		; repeatable: never these
  *	[hooks]
@@ -38,6 +39,7 @@ struct config {
 	char		*device;
 	unsigned	 deadline_s;	/* 0 unset */
 	int		 accept_frozen;	/* -1 unset, 0, 1 */
+	int		 expedite_rcu;	/* -1 unset, 0, 1 */
 	char		*include[CONFIG_MAX_LIST + 1];	/* NULL-terminated */
 	size_t		 ninclude;
 	char		*exclude[CONFIG_MAX_LIST + 1];

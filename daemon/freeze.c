@@ -28,6 +28,7 @@
 #include "log.h"
 #include "mountinfo.h"
 #include "plan.h"
+#include "rcuexp.h"
 
 static const char *const verdict_names[FZ__MAX] = {
 	"planned", "open-failed", "synced", "frozen", "unsupported",
@@ -49,19 +50,49 @@ frz_init(struct frz *f)
 	frz_note_fn	 note = f->note;
 	void		*arg = f->note_arg;
 	size_t		 workers = f->workers;
+	struct rcx	*rcx = f->rcx;
 
-	/* The listener and the worker count outlive the cycle. */
+	/* The listener, the worker count and the knob outlive the cycle. */
 	memset(f, 0, sizeof(*f));
 	f->note = note;
 	f->note_arg = arg;
 	f->workers = workers;
+	f->rcx = rcx;
 }
 
 static void
 note(struct frz *f, char what, struct frz_fs *fs)
 {
 	if (f->note != NULL)
-		f->note(f->note_arg, what, (size_t)(fs - f->v));
+		f->note(f->note_arg, what, fs == NULL ? 0 : (size_t)(fs - f->v));
+}
+
+/*
+ * Expedited grace periods for the FIFREEZE calls only (rcuexp.h): raised
+ * after the pre-sync, put back as soon as the last freeze returned.  The
+ * guardian hears of both, so that a death in between still puts it back.
+ */
+static void
+expedite(struct frz *f, int on)
+{
+	if (f->rcx == NULL)
+		return;
+	if (on) {
+		switch (rcx_raise(f->rcx)) {
+		case 1:
+			f->expedited = 1;
+			note(f, 'E', NULL);
+			break;
+		case -1:
+			log_warn("event=rcu-expedite-failed");
+			break;
+		}
+	} else if (f->rcx->raised) {
+		if (rcx_restore(f->rcx) == 0)
+			note(f, 'R', NULL);
+		else	/* the guardian and the marker still hold it */
+			log_warn("event=rcu-restore-failed");
+	}
 }
 
 void
@@ -415,6 +446,7 @@ frz_freeze(struct frz *f)
 	int	stage;
 
 	f->frozen_at = ev_now();
+	expedite(f, 1);
 	for (i = 0; i < f->n; i = j) {
 		stage = f->v[i].stage;
 		for (j = i, n = 0; j < f->n && f->v[j].stage == stage; j++) {
@@ -448,8 +480,10 @@ frz_freeze(struct frz *f)
 		if (failed != (size_t)-1)
 			goto rollback;
 	}
+	expedite(f, 0);
 	return 0;
 rollback:
+	expedite(f, 0);
 	for (k = j; k < f->n; k++)
 		f->v[k].verdict = FZ_NOT_REACHED;
 	k = j;

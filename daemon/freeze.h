@@ -30,6 +30,7 @@
 
 struct mi_table;
 struct plan;
+struct rcx;
 
 enum frz_verdict {
 	FZ_PLANNED,
@@ -65,8 +66,9 @@ struct frz_fs {
 
 /*
  * Told, in order, of each step that changes who must thaw what: 'A' about
- * to freeze i, 'N' i turned out not frozen by us, 'T' i thawed by us.
- * The guardian listens (guardian.h).
+ * to freeze i, 'N' i turned out not frozen by us, 'T' i thawed by us; and
+ * of the RCU knob: 'E' raised, 'R' put back (index 0).  The guardian
+ * listens (guardian.h).
  */
 typedef void	(*frz_note_fn)(void *, char, size_t);
 
@@ -78,6 +80,8 @@ struct frz {
 	size_t		 nfrozen;
 	int		 accept_frozen;	/* EBUSY from someone else's freeze is ok */
 	size_t		 workers;	/* parallel steps: 1 = sequential */
+	struct rcx	*rcx;		/* raised across the freezes; or NULL */
+	int		 expedited;	/* this cycle's freezes ran with it */
 	size_t		*order_idx;	/* private scratch, allocated by prepare */
 	uint64_t	 frozen_at;	/* CLOCK_MONOTONIC of the first freeze */
 };

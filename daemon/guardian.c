@@ -26,6 +26,7 @@
 #include "freeze.h"
 #include "guardian.h"
 #include "log.h"
+#include "rcuexp.h"
 
 #define GUARDIAN_MSG_LEN	5	/* note byte + u32 index, host order */
 
@@ -41,7 +42,7 @@ guardian_init(struct guardian *g)
 }
 
 static void
-g_thaw(const struct frz *f, const unsigned char *st)
+g_thaw(const struct frz *f, const unsigned char *st, int rcu_raised)
 {
 	size_t	i = f->n;
 
@@ -55,6 +56,9 @@ g_thaw(const struct frz *f, const unsigned char *st)
 		/* FreeBSD needs nothing: the daemon's ufssuspend opens close
 		 * when it dies, which resumes (protocol.md 7.3). */
 	}
+	/* Thawed first: the knob only costs time, a freeze costs data. */
+	if (rcu_raised && f->rcx != NULL)
+		rcx_put_back(f->rcx->fd);
 }
 
 static int
@@ -62,7 +66,7 @@ g_keep(const struct frz *f, int fd, int pipefd)
 {
 	size_t	i;
 
-	if (fd == pipefd)
+	if (fd == pipefd || (f->rcx != NULL && fd == f->rcx->fd))
 		return 1;
 	for (i = 0; i < f->n; i++)
 		if (f->v[i].fd == fd)
@@ -77,7 +81,7 @@ g_main(const struct frz *f, unsigned char *st, int pipefd, uint64_t deadline)
 	size_t		have = 0;
 	struct rlimit	rl;
 	sigset_t	ss;
-	int		fd, sigfd = -1, maxfd = 1024;
+	int		fd, sigfd = -1, maxfd = 1024, rcu_raised = 0;
 
 	prctl(PR_SET_NAME, "hvvss-guardian", 0, 0, 0);
 	(void)mlockall(MCL_CURRENT | MCL_FUTURE);
@@ -141,18 +145,24 @@ g_main(const struct frz *f, unsigned char *st, int pipefd, uint64_t deadline)
 				if (idx < f->n)
 					st[idx] = G_DONE;
 				break;
+			case GN_RCU_RAISED:
+				rcu_raised = 1;
+				break;
+			case GN_RCU_BACK:
+				rcu_raised = 0;
+				break;
 			case GN_DISARM:
 				_exit(0);
 			case GN_THAW_ALL:
 			default:
-				g_thaw(f, st);
+				g_thaw(f, st, rcu_raised);
 				_exit(0);
 			}
 		}
 		memmove(msg, msg + off, have - off);
 		have -= off;
 	}
-	g_thaw(f, st);
+	g_thaw(f, st, rcu_raised);
 	_exit(1);
 }
 

@@ -14,7 +14,9 @@
  * freeze i" before each freeze, "not ours i" when that freeze did not
  * happen or belongs to someone else, "thawed i" after the daemon thawed it,
  * and "disarm" at the end.  An announced freeze is thawed unless retracted,
- * so a death between the FIFREEZE and its report still thaws.
+ * so a death between the FIFREEZE and its report still thaws.  Likewise it
+ * holds the RCU knob's descriptor (rcuexp.h) and, when it thaws, puts the
+ * knob back if it was told "raised" and not "put back" since.
  */
 #ifndef GUARDIAN_H
 #define GUARDIAN_H
@@ -29,6 +31,8 @@ enum guardian_note {
 	GN_ABOUT = 'A',		/* about to freeze i */
 	GN_NOT_OURS = 'N',	/* i is not frozen by us */
 	GN_THAWED = 'T',	/* the daemon thawed i */
+	GN_RCU_RAISED = 'E',	/* the RCU knob is raised */
+	GN_RCU_BACK = 'R',	/* the RCU knob is put back */
 	GN_THAW_ALL = 'X',	/* thaw everything announced now, then exit */
 	GN_DISARM = 'D'		/* all done: exit without thawing */
 };

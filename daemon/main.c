@@ -144,6 +144,8 @@ main(int argc, char *argv[])
 		conf.deadline_s = cf.deadline_s;
 	if (cf.accept_frozen != -1)
 		conf.accept_frozen = cf.accept_frozen;
+	if (cf.expedite_rcu != -1)
+		conf.expedite_rcu = cf.expedite_rcu;
 	if (cf.ninclude > 0 && conf.include == NULL)
 		conf.include = (const char *const *)cf.include;
 	if (cf.nexclude > 0 && conf.exclude == NULL)
@@ -174,12 +176,13 @@ main(int argc, char *argv[])
 		conf.accept_frozen = 1;
 	if (check_only) {
 		printf("config ok: transport=%s device=%s deadline_s=%u "
-		    "accept_frozen=%s include=%zu exclude=%zu hooks_dir=%s "
+		    "accept_frozen=%s expedite_rcu=%s include=%zu exclude=%zu hooks_dir=%s "
 		    "qemu_ga=%s vmware=%s policy=%s hook_timeout_s=%u "
 		    "notify=%s notify_policy=%s notify_timeout_s=%u\n",
 		    xport_kind_name(conf.kind), conf.device != NULL ?
 		    conf.device : xport_default_path(conf.kind),
 		    conf.deadline_s, conf.accept_frozen ? "yes" : "no",
+		    conf.expedite_rcu ? "yes" : "no",
 		    cf.ninclude, cf.nexclude, conf.hooks_dir != NULL ?
 		    conf.hooks_dir : "none", conf.hooks_qga ? "yes" : "no",
 		    conf.hooks_vmware ? "yes" : "no",

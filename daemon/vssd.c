@@ -49,6 +49,7 @@
 #include "mounts.h"
 #include "plan.h"
 #include "quiesce.h"
+#include "rcuexp.h"
 #include "sdnotify.h"
 #include "vssd.h"
 #include "xport.h"
@@ -96,6 +97,7 @@ struct vssd {
 	struct xport		 xp;
 	struct frz		 frz;
 	struct guardian		 g;
+	struct rcx		 rcx;		/* expedited RCU across freezes */
 	int			 journal_ok;	/* /run is a tmpfs we may write */
 	enum vssd_state		 state;
 	enum vssd_exit		 exit;
@@ -144,6 +146,7 @@ vssd_conf_default(struct vssd_conf *c)
 #endif
 	c->mountinfo = "/proc/self/mountinfo";
 	c->sysroot = "/sys";
+	c->expedite_rcu = 1;
 	c->journal = JOURNAL_DEFAULT_PATH;
 	c->deadline_s = VSSD_DEFAULT_DEADLINE_S;
 	c->hooks_dir = HOOKS_NATIVE_DIR;
@@ -634,8 +637,9 @@ freeze_fs(struct vssd *sd)
 		(void)journal_write(sd->conf.journal, &sd->frz, 0);
 	history_fs(&sd->hist, &sd->frz);
 	history_step_begin(&sd->hist, HS_FROZEN, sd->frz.frozen_at);
-	log_info("event=freeze result=ok cycle=%u frozen=%zu freeze_ms=%.1f",
-	    sd->cycle, sd->frz.nfrozen, (ev_now() - t1) / 1e6);
+	log_info("event=freeze result=ok cycle=%u frozen=%zu freeze_ms=%.1f "
+	    "expedited=%s", sd->cycle, sd->frz.nfrozen, (ev_now() - t1) / 1e6,
+	    sd->frz.expedited ? "yes" : "no");
 	state_transition(sd, VS_FROZEN, "freeze");
 	reply(sd, &sd->cur, 1);
 	history_step_end(&sd->hist, HS_FREEZE, ev_now());
@@ -1103,6 +1107,7 @@ vssd_new(const struct vssd_conf *c)
 	}
 	sd->frz.note = on_note;
 	sd->frz.note_arg = sd;
+	rcx_init(&sd->rcx);
 	guardian_init(&sd->g);
 	xport_init(&sd->xp, c->kind, c->device);
 	return sd;
@@ -1135,6 +1140,36 @@ journal_usable(const char *path)
 		return 0;
 	}
 	return 1;
+}
+
+/*
+ * The RCU knob (rcuexp.h): first put back what a previous run left raised
+ * (its marker sits next to the journal, on the same tmpfs), then open it
+ * for our own freezes unless configured off.  Not fatal either way: the
+ * freeze then pays its normal grace periods.
+ */
+static void
+rcu_open(struct vssd *sd)
+{
+	char	knob[4096], marker[4096];
+	int	have_marker;
+
+	have_marker = sd->journal_ok && (size_t)snprintf(marker,
+	    sizeof(marker), "%s.rcu", sd->conf.journal) < sizeof(marker);
+	if ((size_t)snprintf(knob, sizeof(knob), "%s%s", sd->conf.sysroot,
+	    RCX_KNOB) >= sizeof(knob))
+		return;
+	if (have_marker && rcx_recover(knob, marker) == 1)
+		log_warnx("event=recovered action=rcu-expedited-off "
+		    "reason=\"a previous run died with it raised\"");
+	if (!sd->conf.expedite_rcu)
+		return;
+	if (rcx_open(&sd->rcx, knob, have_marker ? marker : NULL) == -1) {
+		log_debug("event=rcu-expedite-unavailable path=%s error=\"%s\"",
+		    knob, strerror(errno));
+		return;
+	}
+	sd->frz.rcx = &sd->rcx;
 }
 
 /* Signals arrive through the loop (signalfd), then the channel opens. */
@@ -1175,6 +1210,7 @@ vssd_open(struct vssd *sd)
 			log_warnx("event=recovered action=none reason=\"a previous "
 			    "run died while frozen; nothing was still frozen\"");
 	}
+	rcu_open(sd);
 	state_transition(sd, VS_REGISTERING, "start");
 	return sd->state == VS_STOPPED ? -1 : 0;
 }
@@ -1221,6 +1257,7 @@ vssd_free(struct vssd *sd)
 	if (sd->sigfd != -1)
 		close(sd->sigfd);
 	frz_release(&sd->frz);
+	rcx_close(&sd->rcx);
 	quiesce_free(&sd->qz);
 	free(sd->mounts);
 	free(sd);

@@ -45,6 +45,7 @@ struct vssd_conf {
 	const char	*journal;	/* JOURNAL_DEFAULT_PATH */
 	unsigned	 deadline_s;	/* frozen-window limit */
 	int		 accept_frozen;	/* EBUSY from another freezer is ok */
+	int		 expedite_rcu;	/* expedited RCU across FIFREEZE */
 	const char *const *include;	/* NULL or NULL-terminated */
 	const char *const *exclude;
 	const char	*hooks_dir;	/* NULL: no native hooks */

@@ -5,6 +5,8 @@
 # command copies every device while frozen.  Every cycle: every copy passes
 # check-copy (with durability against the FREEZE send time), every writer was
 # blocked while frozen (for at least the hold) and resumed after THAW.
+# Every freeze ran with expedited RCU grace periods (when the knob was 0),
+# and the knob is back to what it was afterwards.
 # HVVSS_E2E_HOST=fake runs the fsfreeze(8) stand-in instead (harness check).
 set -euo pipefail
 NAME=e2e-backup-ours
@@ -23,9 +25,12 @@ outside() {
 	    ext4:zram:64M:ext4z ext4:nested:48M:nested
 }
 
+RCU=/sys/kernel/rcu_expedited
+
 inside() {
-	local name all rc=0
+	local name all rc=0 k0 nexp
 	all=$(fs_names | tr '\n' ' ')
+	k0=$(cat "$RCU")
 	for name in $all; do start_writer "$name"; done
 	for name in $all; do wait_acks "$name" 20 20; done
 	run_host "$CYCLES" "$HOLD_MS" -- "${DAEMON[@]}" || rc=$?
@@ -43,6 +48,16 @@ inside() {
 	log "freeze stages: nested $sn, ext4l $se"
 	if [ -z "$sn" ] || [ -z "$se" ] || [ "$sn" -ge "$se" ]; then
 		log "FAIL: nested must be frozen in a stage before ext4l"; rc=1
+	fi
+	if [ "${HVVSS_E2E_HOST:-}" != fake ]; then
+		nexp=$(grep -c 'event=freeze result=ok .*expedited=yes' "$HOST_OUT" || true)
+		log "rcu_expedited $k0 before, $(cat "$RCU") after; $nexp of $CYCLES freezes expedited"
+		if [ "$k0" = 0 ] && [ "$nexp" != "$CYCLES" ]; then
+			log "FAIL: $nexp of $CYCLES freezes ran with expedited RCU"; rc=1
+		fi
+		if [ "$(cat "$RCU")" != "$k0" ]; then
+			log "FAIL: rcu_expedited was $k0, is $(cat "$RCU") after the backups"; rc=1
+		fi
 	fi
 	[ $rc = 0 ] || show_host_output
 	return $rc

@@ -14,18 +14,26 @@
 #     it cannot re-arm): everything stays frozen until a restarted daemon
 #     thaws it from the /run/hvvss/frozen journal before it registers
 #     (event=journal-thaw, event=recovered).
+#  D  a previous run died with /sys/kernel/rcu_expedited raised (rcuexp.h:
+#     the knob set, its marker /run/hvvss/frozen.rcu left): the next start
+#     puts it back to 0 and removes the marker; its own freezes raise it
+#     again and put it back.
+#  E  an administrator's rcu_expedited=1 (no marker) is left alone: the
+#     freeze runs without raising it, and it is still 1 afterwards.
 set -euo pipefail
 NAME=faults-kill
 # shellcheck disable=SC2034 # DAEMON_LOG etc. are read by lib.sh
 . "$(dirname "$(readlink -f "$0")")/../sandbox/lib.sh"
 
 JOURNAL=/run/hvvss/frozen
+RCU=/sys/kernel/rcu_expedited
+RCU_MARKER=$JOURNAL.rcu
 ALL=''
 
 outside() {
 	[ -x "$E2E_TOP/build/hvvss-host" ] || e2e_skip "$NAME" "build/hvvss-host not built"
 	[ -x "$E2E_TOP/build/hv_vss_daemon" ] || e2e_skip "$NAME" "build/hv_vss_daemon not built"
-	e2e_enter "$NAME" 100 ext4:loop:64M:ext4l xfs:zram:320M:xfsz btrfs:loop:128M:btrfsl
+	e2e_enter "$NAME" 160 ext4:loop:64M:ext4l xfs:zram:320M:xfsz btrfs:loop:128M:btrfsl
 }
 
 # freeze_reply: wait for the FREEZE reply of the first cycle, require S_OK
@@ -172,9 +180,51 @@ case_c() {
 	finish C
 }
 
+rcu_is() {
+	local v
+	v=$(cat "$RCU")
+	[ "$v" = "$2" ] || fail "$1: rcu_expedited is $v (want $2)"
+}
+
+case_d() {
+	log "== D: rcu_expedited left raised by a dead run (its marker on /run)"
+	mkdir -p "${JOURNAL%/*}"
+	echo 1 >"$RCU"
+	: >"$RCU_MARKER"
+	DAEMON_LOG=/tmp/daemon-d.log
+	host_start -n 1 -f "$SCEN_DIR/fault-window.scen"
+	daemon_start -t 20
+	frozen_window || return 0
+	[ ! -e "$RCU_MARKER" ] || fail "D: the marker is still there after the start"
+	rcu_is D 0
+	finish D
+	daemon_logged 'event=recovered action=rcu-expedited-off'
+	daemon_logged 'event=freeze result=ok .*expedited=yes'
+	rcu_is D 0
+	[ ! -e "$RCU_MARKER" ] || fail "D: a marker is left after the backups"
+}
+
+case_e() {
+	log "== E: an administrator's own rcu_expedited=1"
+	echo 1 >"$RCU"
+	DAEMON_LOG=/tmp/daemon-e.log
+	host_start -n 1 -f "$SCEN_DIR/fault-window.scen"
+	daemon_start -t 20
+	frozen_window || return 0
+	finish E
+	daemon_logged 'event=freeze result=ok .*expedited=no'
+	if grep -q 'event=recovered action=rcu' "$DAEMON_LOG"; then
+		fail "E: the daemon 'recovered' a knob it never raised"
+	fi
+	rcu_is E 1
+}
+
 inside() {
 	local name
 	ALL=$(fs_names | tr '\n' ' ')
+	RCU0=$(cat "$RCU")
+	# The knob is global: whatever happens, leave it as found.
+	trap 'echo "$RCU0" >"$RCU"' EXIT
 	for name in $ALL; do start_writer "$name"; done
 	for name in $ALL; do wait_acks "$name" 10 20; done
 	case_a
@@ -182,7 +232,12 @@ inside() {
 	case_b
 	[ $FAULT_FAILED = 0 ] || show_fault_logs
 	case_c
+	[ $FAULT_FAILED = 0 ] || show_fault_logs
+	case_d
+	[ $FAULT_FAILED = 0 ] || show_fault_logs
+	case_e
 	stop_writers
+	echo "$RCU0" >"$RCU"
 	[ $FAULT_FAILED = 0 ] || show_fault_logs
 	return $FAULT_FAILED
 }

@@ -1,4 +1,4 @@
-/* fuzz-sources: daemon/control.c daemon/usock.c daemon/history.c daemon/freeze.c daemon/log.c daemon/ev.c daemon/mountinfo.c daemon/plan.c daemon/facts.c */
+/* fuzz-sources: daemon/control.c daemon/usock.c daemon/history.c daemon/freeze.c daemon/rcuexp.c daemon/log.c daemon/ev.c daemon/mountinfo.c daemon/plan.c daemon/facts.c */
 /*
  * fuzz_control.c: bytes into the control socket's pure parts.
  *

@@ -1,4 +1,4 @@
-/* fuzz-sources: daemon/journal.c daemon/mountinfo.c daemon/log.c daemon/freeze.c daemon/ev.c */
+/* fuzz-sources: daemon/journal.c daemon/mountinfo.c daemon/log.c daemon/freeze.c daemon/rcuexp.c daemon/ev.c */
 /*
  * fuzz_journal.c: journal bytes into journal_parse().
  */

@@ -23,11 +23,11 @@ main(int argc, char *argv[])
 		return 1;
 	}
 	printf("ok transport=%d device=%s deadline=%u accept_frozen=%d "
-	    "include=%zu exclude=%zu hooks.dir=%s hooks.qemu_ga=%d "
+	    "expedite_rcu=%d include=%zu exclude=%zu hooks.dir=%s hooks.qemu_ga=%d "
 	    "hooks.vmware=%d hooks.policy=%d hooks.timeout=%u "
 	    "notify.socket=%s notify.policy=%d notify.timeout=%u\n",
 	    c.transport, c.device != NULL ? c.device : "-", c.deadline_s,
-	    c.accept_frozen, c.ninclude, c.nexclude,
+	    c.accept_frozen, c.expedite_rcu, c.ninclude, c.nexclude,
 	    c.hooks_dir != NULL ? c.hooks_dir : "-", c.hooks_qga,
 	    c.hooks_vmware, c.hooks_policy, c.hooks_timeout_s,
 	    c.notify_socket != NULL ? c.notify_socket : "-", c.notify_policy,

@@ -24,6 +24,7 @@ static const char good[] =
     "[freeze]\n"
     "deadline = 45   ; seconds\n"
     "accept_frozen = yes\n"
+    "expedite_rcu = no\n"
     "include = /srv\n"
     "include = /var/lib/pg data\n"
     "exclude = /scratch\n";
@@ -40,6 +41,7 @@ t_good(void **state)
 	assert_string_equal(c.device, "/dev/hv_fsvss_dev");
 	assert_int_equal(c.deadline_s, 45);
 	assert_int_equal(c.accept_frozen, 1);
+	assert_int_equal(c.expedite_rcu, 0);
 	assert_int_equal(c.ninclude, 2);
 	assert_string_equal(c.include[0], "/srv");
 	assert_string_equal(c.include[1], "/var/lib/pg data");
@@ -60,6 +62,7 @@ t_empty(void **state)
 	assert_int_equal(c.transport, -1);
 	assert_int_equal(c.deadline_s, 0);
 	assert_int_equal(c.accept_frozen, -1);
+	assert_int_equal(c.expedite_rcu, -1);
 	config_free(&c);
 }
 
@@ -83,6 +86,10 @@ t_errors(void **state)
 		{ "[freeze]\ndeadline = 10\ndeadline = 20\n", 3,
 		    "duplicate key: deadline" },
 		{ "[freeze]\naccept_frozen = maybe\n", 2, "accept_frozen" },
+		{ "[freeze]\nexpedite_rcu = sometimes\n", 2,
+		    "expedite_rcu must be yes or no" },
+		{ "[freeze]\nexpedite_rcu = yes\nexpedite_rcu = no\n", 3,
+		    "duplicate key: expedite_rcu" },
 		{ "[freeze]\ninclude = relative/path\n", 2,
 		    "not an absolute path" },
 		{ "[daemon]\ntransport = windows\n", 2, "transport must be" },
