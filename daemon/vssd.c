@@ -595,7 +595,7 @@ do_check(struct vssd *sd, const struct xport_msg *m)
 static void
 freeze_fs(struct vssd *sd)
 {
-	uint64_t	t1;
+	uint64_t	t0, t1;
 
 	if (guard_arm(sd) == -1 || (sd->journal_ok &&
 	    journal_write(sd->conf.journal, &sd->frz, 1) == -1)) {
@@ -615,6 +615,7 @@ freeze_fs(struct vssd *sd)
 	 * written now, not inside the window) and right before the freeze,
 	 * so little is dirtied again in between.
 	 */
+	t0 = ev_now();
 	(void)frz_presync(&sd->frz);
 	t1 = ev_now();
 	log_hold(1);
@@ -637,8 +638,9 @@ freeze_fs(struct vssd *sd)
 		(void)journal_write(sd->conf.journal, &sd->frz, 0);
 	history_fs(&sd->hist, &sd->frz);
 	history_step_begin(&sd->hist, HS_FROZEN, sd->frz.frozen_at);
-	log_info("event=freeze result=ok cycle=%u frozen=%zu freeze_ms=%.1f "
-	    "expedited=%s", sd->cycle, sd->frz.nfrozen, (ev_now() - t1) / 1e6,
+	log_info("event=freeze result=ok cycle=%u frozen=%zu presync_ms=%.1f "
+	    "freeze_ms=%.1f expedited=%s", sd->cycle, sd->frz.nfrozen,
+	    (t1 - t0) / 1e6, (ev_now() - t1) / 1e6,
 	    sd->frz.expedited ? "yes" : "no");
 	state_transition(sd, VS_FROZEN, "freeze");
 	reply(sd, &sd->cur, 1);
