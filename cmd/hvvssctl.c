@@ -33,6 +33,7 @@
 #include "mountinfo.h"
 #include "mounts.h"
 #include "plan.h"
+#include "rcuexp.h"
 #include "vssd.h"
 
 /* thaw may wait for a loop turn behind a hook's output; the rest less. */
@@ -175,10 +176,13 @@ static int
 down_thaw(const char *sock, int err)
 {
 	struct jrnl	j;
-	int		r;
+	int		r, rcu;
 
 	jrnl_read(&j, JOURNAL_DEFAULT_PATH);
 	r = j.state == 0 ? 0 : journal_recover(JOURNAL_DEFAULT_PATH);
+	/* And the RCU knob, if it died with it raised (rcuexp.h). */
+	rcu = rcx_recover("/sys" RCX_KNOB, JOURNAL_DEFAULT_PATH
+	    RCX_MARKER_SUFFIX);
 	if (json) {
 		printf("{\"ok\":%s,\"daemon\":\"down\",\"socket\":%s,",
 		    r >= 0 ? "true" : "false", q(sock));
@@ -200,6 +204,9 @@ down_thaw(const char *sock, int err)
 		else
 			printf("thawed     nothing: the journal could not be "
 			    "used; something may still be frozen\n");
+		if (rcu == 1)
+			printf("rcu        /sys/kernel/rcu_expedited put back to "
+			    "0 (left raised by the dead daemon)\n");
 	}
 	jrnl_free(&j);
 	return r >= 0 ? EX_OK : EX_SOFTWARE;

@@ -26,6 +26,8 @@
 #define RCUEXP_H
 
 #define RCX_KNOB	"/kernel/rcu_expedited"	/* under the sysfs root */
+/* The marker is the journal's path with this appended (journal.h). */
+#define RCX_MARKER_SUFFIX	".rcu"
 
 struct rcx {
 	int		 fd;		/* the knob, read-write; -1: not used */

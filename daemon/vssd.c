@@ -1157,7 +1157,8 @@ rcu_open(struct vssd *sd)
 	int	have_marker;
 
 	have_marker = sd->journal_ok && (size_t)snprintf(marker,
-	    sizeof(marker), "%s.rcu", sd->conf.journal) < sizeof(marker);
+	    sizeof(marker), "%s" RCX_MARKER_SUFFIX, sd->conf.journal) <
+	    sizeof(marker);
 	if ((size_t)snprintf(knob, sizeof(knob), "%s%s", sd->conf.sysroot,
 	    RCX_KNOB) >= sizeof(knob))
 		return;

@@ -5,7 +5,9 @@
 #  - after the backups: history lists them with per-filesystem verdicts;
 #  - an emergency `hvvssctl thaw` while frozen thaws everything at once
 #    (writers resume) and the host's THAW is then answered E_FAIL;
-#  - with the daemon gone: status says so (exit 69), plan still works.
+#  - with the daemon gone: status says so (exit 69), plan still works, and
+#    `hvvssctl thaw` also puts back an rcu_expedited the dead daemon left
+#    raised (its marker next to the journal), and only then.
 set -euo pipefail
 NAME=e2e-hvvssctl
 . "$(dirname "$(readlink -f "$0")")/../sandbox/lib.sh"
@@ -104,6 +106,22 @@ S
 	st=0; "$CTL" status >/run/down.txt 2>&1 || st=$?
 	[ "$st" = 69 ] || { log "FAIL: status without a daemon exits $st"; rc=1; }
 	"$CTL" plan | grep -q "$(fs_field more mnt)" || { log "FAIL: plan without a daemon"; rc=1; }
+
+	# No daemon, the knob left raised by it (marker), then by someone else.
+	RCU0=$(cat /sys/kernel/rcu_expedited)
+	trap 'echo "$RCU0" >/sys/kernel/rcu_expedited' EXIT
+	mkdir -p /run/hvvss
+	echo 1 >/sys/kernel/rcu_expedited
+	: >/run/hvvss/frozen.rcu
+	"$CTL" thaw >/run/down-thaw.txt 2>&1 || true
+	sed 's/^/# thaw (down): /' /run/down-thaw.txt
+	grep -q '^rcu .*put back to 0' /run/down-thaw.txt || { log "FAIL: no rcu line from hvvssctl thaw"; rc=1; }
+	[ "$(cat /sys/kernel/rcu_expedited)" = 0 ] || { log "FAIL: hvvssctl thaw left rcu_expedited raised"; rc=1; }
+	[ ! -e /run/hvvss/frozen.rcu ] || { log "FAIL: hvvssctl thaw left the marker"; rc=1; }
+	echo 1 >/sys/kernel/rcu_expedited
+	"$CTL" thaw >/dev/null 2>&1 || true
+	[ "$(cat /sys/kernel/rcu_expedited)" = 1 ] || { log "FAIL: hvvssctl thaw changed an rcu_expedited it did not own"; rc=1; }
+	echo "$RCU0" >/sys/kernel/rcu_expedited
 	[ $rc = 0 ] || show_host_output
 	return $rc
 }
