@@ -90,6 +90,21 @@ yesno(const char *v)
 	return -1;
 }
 
+/* A single-valued yes/no key into *out: inih's 1, or 0 with the error. */
+static int
+bool_key(struct config *c, int bit, const char *key, const char *v, int *out)
+{
+	char	what[64];
+
+	if (once(c, bit, key) == -1)
+		return 0;
+	if ((*out = yesno(v)) == -1) {
+		snprintf(what, sizeof(what), "%s must be yes or no", key);
+		return fail(c, what, v);
+	}
+	return 1;
+}
+
 static int
 path_ok(const char *v)
 {
@@ -136,8 +151,6 @@ seconds(const char *v, unsigned *out)
 static int
 hooks_key(struct config *c, const char *key, const char *v)
 {
-	int	b;
-
 	if (strcmp(key, "dir") == 0) {
 		if (once(c, SEEN_HDIR, key) == -1)
 			return 0;
@@ -147,19 +160,10 @@ hooks_key(struct config *c, const char *key, const char *v)
 			return fail(c, "out of memory", NULL);
 		return 1;
 	}
-	if (strcmp(key, "qemu_ga") == 0 || strcmp(key, "vmware") == 0) {
-		int qga = key[0] == 'q';
-
-		if (once(c, qga ? SEEN_HQGA : SEEN_HVMW, key) == -1)
-			return 0;
-		if ((b = yesno(v)) == -1)
-			return fail(c, "must be yes or no", v);
-		if (qga)
-			c->hooks_qga = b;
-		else
-			c->hooks_vmware = b;
-		return 1;
-	}
+	if (strcmp(key, "qemu_ga") == 0)
+		return bool_key(c, SEEN_HQGA, key, v, &c->hooks_qga);
+	if (strcmp(key, "vmware") == 0)
+		return bool_key(c, SEEN_HVMW, key, v, &c->hooks_vmware);
 	if (strcmp(key, "policy") == 0) {
 		if (once(c, SEEN_HPOL, key) == -1)
 			return 0;
@@ -213,7 +217,6 @@ handler(void *user, const char *section, const char *key, const char *v)
 	struct config	*c = user;
 	char		*end;
 	unsigned long	 ul;
-	int		 b;
 
 	if (key == NULL)	/* a bare section header: judged with its keys */
 		return 1;
@@ -253,24 +256,11 @@ handler(void *user, const char *section, const char *key, const char *v)
 			c->deadline_s = (unsigned)ul;
 			return 1;
 		}
-		if (strcmp(key, "accept_frozen") == 0) {
-			if (once(c, SEEN_ACCEPT, key) == -1)
-				return 0;
-			if ((b = yesno(v)) == -1)
-				return fail(c, "accept_frozen must be yes or "
-				    "no", v);
-			c->accept_frozen = b;
-			return 1;
-		}
-		if (strcmp(key, "expedite_rcu") == 0) {
-			if (once(c, SEEN_RCU, key) == -1)
-				return 0;
-			if ((b = yesno(v)) == -1)
-				return fail(c, "expedite_rcu must be yes or "
-				    "no", v);
-			c->expedite_rcu = b;
-			return 1;
-		}
+		if (strcmp(key, "accept_frozen") == 0)
+			return bool_key(c, SEEN_ACCEPT, key, v,
+			    &c->accept_frozen);
+		if (strcmp(key, "expedite_rcu") == 0)
+			return bool_key(c, SEEN_RCU, key, v, &c->expedite_rcu);
 		if (strcmp(key, "include") == 0)
 			return add_list(c, c->include, &c->ninclude, v);
 		if (strcmp(key, "exclude") == 0)

@@ -86,6 +86,8 @@ t_errors(void **state)
 		{ "[freeze]\ndeadline = 10\ndeadline = 20\n", 3,
 		    "duplicate key: deadline" },
 		{ "[freeze]\naccept_frozen = maybe\n", 2, "accept_frozen" },
+		{ "[hooks]\nvmware = perhaps\n", 2,
+		    "vmware must be yes or no: perhaps" },
 		{ "[freeze]\nexpedite_rcu = sometimes\n", 2,
 		    "expedite_rcu must be yes or no" },
 		{ "[freeze]\nexpedite_rcu = yes\nexpedite_rcu = no\n", 3,
