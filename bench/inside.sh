@@ -165,6 +165,13 @@ report_stall() {
 		extra=" $(cat /tmp/frzexp.out)"
 	fi
 	p2=$(( (FR - FS) / 1000 ))
+	# The host's check before FREEZE (ours and distro only): where ours
+	# flushes, so that the FREEZE has little left to write.
+	local cs cr
+	cs=$(tl send op=HOT_BACKUP); cr=$(tl reply op=HOT_BACKUP)
+	if [ -n "$cs" ] && [ -n "$cr" ]; then
+		extra+=" check_ms=$(awk -v a="$cs" -v b="$cr" 'BEGIN { printf "%.1f", (b - a) / 1e6 }')"
+	fi
 	echo "R test=stall method=$method rep=$rep status=$([ $FROK = 1 ] && echo ok || echo fail)" \
 	    "nfs=$(names | wc -l) blocked=$nblocked dirty_mb=$dirty" \
 	    "p2_ms=$(awk -v x=$p2 'BEGIN { printf "%.1f", x / 1000 }')" \

@@ -591,9 +591,8 @@ status_text(struct out *o, const struct control_status *st, uint64_t now,
 		    st->kernel_version);
 	o_printf(o, "\n%-10s %u", "cycle", st->cycle);
 	if (st->phase != NULL) {
-		o_str(o, ", application phase ");
+		o_str(o, ", busy with ");
 		o_text(o, st->phase);
-		o_str(o, " running");
 	}
 	o_printf(o, "\n%-10s ", "frozen");
 	if (st->frozen_at != 0) {

@@ -313,7 +313,7 @@ worker(void *arg)
 static void
 run_step(struct frz *f, const size_t *idx, size_t n, enum step step)
 {
-	static pthread_t th[FRZ_MAX_WORKERS];
+	pthread_t	th[FRZ_MAX_WORKERS];
 	pthread_attr_t	attr;
 	struct job	j;
 	size_t		i, nth = 0, want;
@@ -350,25 +350,37 @@ run_step(struct frz *f, const size_t *idx, size_t n, enum step step)
 /*
  * Flush while writers can still run: after syncfs() the freeze itself has
  * little left to write, so the frozen window shrinks (lab-facts.md 2c).
+ * frz_sync() logs nothing, so that another thread may run it (vssd.c's
+ * flush at the host's check); the number that failed, each with its err.
  */
-int
-frz_presync(struct frz *f)
+size_t
+frz_sync(struct frz *f)
 {
-	size_t	i;
-	int	rc = 0;
+	size_t	i, nfail = 0;
 
 	for (i = 0; i < f->n; i++)
 		f->order_idx[i] = i;
 	run_step(f, f->order_idx, f->n, STEP_SYNC);
+	for (i = 0; i < f->n; i++)
+		if ((f->v[i].err = f->v[i].step_err) != 0)
+			nfail++;
+	return nfail;
+}
+
+int
+frz_presync(struct frz *f)
+{
+	size_t	i;
+
+	if (frz_sync(f) == 0)
+		return 0;
 	for (i = 0; i < f->n; i++) {
-		if (f->v[i].step_err != 0) {
-			f->v[i].err = f->v[i].step_err;
+		if (f->v[i].err != 0) {
 			errno = f->v[i].err;
 			log_warn("event=syncfs-failed fs=\"%s\"", f->v[i].mnt);
-			rc = -1;
 		}
 	}
-	return rc;
+	return -1;
 }
 
 static int

@@ -89,6 +89,7 @@ struct frz {
 void		 frz_init(struct frz *);
 int		 frz_prepare(struct frz *, const struct mi_table *,
 		    const struct plan *, int accept_frozen);
+size_t		 frz_sync(struct frz *);
 int		 frz_presync(struct frz *);
 int		 frz_freeze(struct frz *);
 int		 frz_thaw(struct frz *);

@@ -13,7 +13,8 @@
  * everything the thaw needs was opened and allocated before the first
  * freeze.
  *
- * Application phases (hooks, notified clients: quiesce.h) run
+ * Application phases (hooks, notified clients: quiesce.h) and the check's
+ * flush (a thread running syncfs on every planned filesystem) run
  * asynchronously beside that state: sd->busy is set while one runs and the
  * request being served (sd->cur) is answered from its continuation.  A
  * request that arrives meanwhile waits in sd->pending; kick() runs what is
@@ -27,7 +28,9 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,7 +74,7 @@ static const char *const exit_names[VSSD_EXIT__MAX] = {
 };
 
 /* Timer ids of the loop: 2-3 notify.c, 4 hooks.c. */
-enum { T_DEADLINE = 0, T_PHASE = 1, T_REOPEN = 5, T_READY = 6 };
+enum { T_DEADLINE = 0, T_PHASE = 1, T_REOPEN = 5, T_READY = 6, T_FLUSH = 7 };
 
 /*
  * A channel that keeps failing right after it was reopened (the driver is
@@ -98,6 +101,14 @@ struct vssd {
 	struct frz		 frz;
 	struct guardian		 g;
 	struct rcx		 rcx;		/* expedited RCU across freezes */
+	struct frz		 flush;		/* the check's flush: own fds */
+	pthread_t		 flush_th;
+	int			 flush_fd[2];	/* its "done" pipe; -1 */
+	int			 flushing;	/* flush_th runs */
+	int			 flush_replied;	/* the check answered already */
+	uint64_t		 flush_t0;
+	uint64_t		 check_by;	/* the check's reply is due */
+	enum qz_result		 check_res;	/* the applications' verdict */
 	int			 journal_ok;	/* /run is a tmpfs we may write */
 	enum vssd_state		 state;
 	enum vssd_exit		 exit;
@@ -424,7 +435,8 @@ ctl_status(void *arg, struct control_status *st)
 	st->registered = sd->xp.registered;
 	st->kernel_version = sd->xp.kind == XPORT_LINUX ? sd->xp.version : 0;
 	st->cycle = sd->cycle;
-	st->phase = sd->busy ? qz_phase_name((int)sd->qz.phase) : NULL;
+	st->phase = sd->flushing ? "flush" : sd->busy ?
+	    qz_phase_name((int)sd->qz.phase) : NULL;
 	st->expired = sd->expired;
 	if (sd->state == VS_FROZEN) {
 		control_status_frz(st, &sd->frz);
@@ -536,25 +548,161 @@ resumed(void *arg, enum qz_result res)
 	apps_over(sd);
 }
 
+/* The check's outcome: log, answer, and release who prepared on failure. */
+static void
+check_done(struct vssd *sd, int ok, enum qz_result res)
+{
+	char	flush[48] = "";
+
+	if (sd->flush_t0 != 0)
+		snprintf(flush, sizeof(flush), " flush_ms=%.1f",
+		    (ev_now() - sd->flush_t0) / 1e6);
+	log_info("event=check result=%s apps=%s%s", ok ? "ok" : "fail",
+	    qz_result_name(res), flush);
+	sd->busy = 0;
+	sd->flush_t0 = 0;
+	history_step_end(&sd->hist, HS_CHECK, ev_now());
+	if (!ok)
+		history_end(&sd->hist, HR_FAIL, "an application refused to "
+		    "prepare");
+	if (!sd->flush_replied)
+		reply(sd, &sd->cur, ok);
+	sd->flush_replied = 0;
+	/* No backup follows a failed check: release who prepared. */
+	if (!ok && quiesce_owed(&sd->qz) > 0)
+		sd->apps_due = QZ_ABORT;
+	kick(sd);
+}
+
+/*
+ * Work before the window, at the host's check: flush every filesystem the
+ * plan names with syncfs(2) now, while nothing is frozen and no writer
+ * waits, so that the FREEZE that follows has little left to write and
+ * answers quickly.  The flush runs in a thread over its own descriptors
+ * (frz_sync() logs nothing) and reports through a pipe into the loop, so
+ * that the loop stays free; requests that arrive meanwhile wait as during
+ * an application phase (sd->busy).  It is an optimization: anything that
+ * keeps it from starting just answers the check at once.
+ */
+static void *
+flusher(void *arg)
+{
+	struct vssd	*sd = arg;
+	char		 c = 1;
+
+	(void)frz_sync(&sd->flush);
+	/* One byte into an empty pipe: only a signal could interrupt it. */
+	while (write(sd->flush_fd[1], &c, 1) == -1 && errno == EINTR)
+		;
+	return NULL;
+}
+
+static void
+flush_end(struct vssd *sd)
+{
+	size_t	i, nfail = 0;
+
+	(void)pthread_join(sd->flush_th, NULL);
+	sd->flushing = 0;
+	ev_timer_clear(&sd->ev, T_FLUSH);
+	ev_io_del(&sd->ev, sd->flush_fd[0]);
+	close(sd->flush_fd[0]);
+	close(sd->flush_fd[1]);
+	sd->flush_fd[0] = sd->flush_fd[1] = -1;
+	for (i = 0; i < sd->flush.n; i++) {
+		if (sd->flush.v[i].err == 0)
+			continue;
+		nfail++;
+		errno = sd->flush.v[i].err;
+		log_warn("event=syncfs-failed fs=\"%s\" phase=check",
+		    sd->flush.v[i].mnt);
+	}
+	log_debug("event=check-flush filesystems=%zu failed=%zu ms=%.1f",
+	    sd->flush.n, nfail, (ev_now() - sd->flush_t0) / 1e6);
+	frz_release(&sd->flush);
+}
+
+static void
+on_flushed(void *arg, int fd, short revents)
+{
+	struct vssd	*sd = arg;
+	char		 c;
+
+	(void)revents;
+	if (read(fd, &c, 1) != 1)
+		return;
+	flush_end(sd);
+	check_done(sd, 1, sd->check_res);
+}
+
+/* The kernel's deadline for the check's reply is near: answer now; the
+ * flush goes on, and a FREEZE waits for it as a pending request. */
+static void
+on_flush_budget(void *arg)
+{
+	struct vssd	*sd = arg;
+
+	if (!sd->flushing || sd->flush_replied)
+		return;
+	log_warnx("event=check-flush result=slow action=reply "
+	    "reason=\"the kernel's deadline for the reply is near\"");
+	sd->flush_replied = 1;
+	reply(sd, &sd->cur, 1);
+}
+
+static int
+flush_start(struct vssd *sd)
+{
+	struct snapshot	s;
+	pthread_attr_t	attr;
+	int		rc;
+
+	if (snapshot_take(&sd->conf, &s) == -1)
+		return -1;
+	rc = frz_prepare(&sd->flush, &s.mi, &s.plan, 0);
+	snapshot_free(&s);
+	if (rc == -1 || sd->flush.n == 0)
+		goto fail;
+	if (pipe2(sd->flush_fd, O_CLOEXEC | O_NONBLOCK) == -1)
+		goto fail;
+	if (ev_io_add(&sd->ev, sd->flush_fd[0], POLLIN, on_flushed, sd) == -1)
+		goto fail_pipe;
+	sd->flush_t0 = ev_now();
+	pthread_attr_init(&attr);
+	/* mlockall() locks thread stacks: a small one, as the workers'. */
+	(void)pthread_attr_setstacksize(&attr, FRZ_WORKER_STACK);
+	rc = pthread_create(&sd->flush_th, &attr, flusher, sd);
+	pthread_attr_destroy(&attr);
+	if (rc != 0) {
+		ev_io_del(&sd->ev, sd->flush_fd[0]);
+		sd->flush_t0 = 0;
+		goto fail_pipe;
+	}
+	sd->flushing = 1;
+	sd->busy = 1;
+	ev_timer_set(&sd->ev, T_FLUSH, sd->check_by, on_flush_budget, sd);
+	return 0;
+fail_pipe:
+	close(sd->flush_fd[0]);
+	close(sd->flush_fd[1]);
+	sd->flush_fd[0] = sd->flush_fd[1] = -1;
+fail:
+	log_debug("event=check-flush result=skipped");
+	frz_release(&sd->flush);
+	return -1;
+}
+
 static void
 checked(void *arg, enum qz_result res)
 {
 	struct vssd	*sd = arg;
 	int		 ok = res != QZ_FAILED;
 
-	log_info("event=check result=%s apps=%s", ok ? "ok" : "fail",
-	    qz_result_name(res));
 	quiesce_log(&sd->qz);
-	sd->busy = 0;
-	history_step_end(&sd->hist, HS_CHECK, ev_now());
-	if (!ok)
-		history_end(&sd->hist, HR_FAIL, "an application refused to "
-		    "prepare");
-	reply(sd, &sd->cur, ok);
-	/* No backup follows a failed check: release who prepared. */
-	if (!ok && quiesce_owed(&sd->qz) > 0)
-		sd->apps_due = QZ_ABORT;
-	kick(sd);
+	sd->check_res = res;
+	if (ok && !sd->stopping && flush_start(sd) == 0)
+		return;		/* on_flushed() answers */
+	check_done(sd, ok, res);
 }
 
 static void
@@ -570,6 +718,8 @@ do_check(struct vssd *sd, const struct xport_msg *m)
 	}
 	hist_begin(sd, sd->cycle + 1);
 	history_step_begin(&sd->hist, HS_CHECK, ev_now());
+	sd->check_by = ev_now() + EV_SEC(sd->xp.kind == XPORT_FREEBSD ?
+	    PHASE_BUDGET_BSD_S : PHASE_BUDGET_CHECK_S);
 	if (snapshot_take(&sd->conf, &s) == -1) {
 		history_end(&sd->hist, HR_FAIL, "plan failed");
 		reply(sd, m, 0);
@@ -1059,7 +1209,7 @@ on_signal(void *arg, int fd, short revents)
 		sd->exit = VSSD_EXIT_SIGNAL;
 	(void)sdnotify("STOPPING=1");
 	sd->stopping = 1;
-	if (sd->busy && (sd->qz.phase == QZ_PREPARE ||
+	if (sd->busy && !sd->flushing && (sd->qz.phase == QZ_PREPARE ||
 	    sd->qz.phase == QZ_FREEZE)) {
 		/* Stop quiescing; whoever started freezing gets abort. */
 		ev_timer_clear(&sd->ev, T_PHASE);
@@ -1110,6 +1260,9 @@ vssd_new(const struct vssd_conf *c)
 	sd->frz.note = on_note;
 	sd->frz.note_arg = sd;
 	rcx_init(&sd->rcx);
+	frz_init(&sd->flush);
+	sd->flush.workers = FRZ_MAX_WORKERS;
+	sd->flush_fd[0] = sd->flush_fd[1] = -1;
 	guardian_init(&sd->g);
 	xport_init(&sd->xp, c->kind, c->device);
 	return sd;
@@ -1255,6 +1408,8 @@ vssd_free(struct vssd *sd)
 {
 	if (sd == NULL)
 		return;
+	if (sd->flushing)	/* syncfs cannot be interrupted: wait */
+		flush_end(sd);
 	control_close(&sd->ctl);
 	xport_close(&sd->xp);
 	if (sd->sigfd != -1)

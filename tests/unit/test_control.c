@@ -757,7 +757,7 @@ t_status_golden(void **state)
 	assert_string_equal(buf, golden_idle_json);
 	n = control_render_status(&st, 0, NOW, WALL, buf, sizeof(buf));
 	assert_non_null(strstr(buf, "frozen     nothing\n"));
-	assert_non_null(strstr(buf, "application phase prepare running"));
+	assert_non_null(strstr(buf, "busy with prepare"));
 	assert_non_null(strstr(buf, "the next THAW answers failure"));
 	assert_non_null(strstr(buf, "journal    disabled\n"));
 	assert_null(strstr(buf, "kernel version"));
