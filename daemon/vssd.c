@@ -209,6 +209,7 @@ snapshot_take(const struct vssd_conf *c, struct snapshot *s)
 		return -1;
 	}
 	s->have_mi = 1;
+#ifdef __linux__
 	if (facts_gather(c->sysroot, &s->mi, &s->facts) == -1) {
 		log_warn("event=plan-failed reason=facts sysroot=%s",
 		    c->sysroot);
@@ -216,6 +217,15 @@ snapshot_take(const struct vssd_conf *c, struct snapshot *s)
 		return -1;
 	}
 	s->have_facts = 1;
+#else
+	/*
+	 * No sysfs: no loop or stacking facts (the FreeBSD daemon has none
+	 * either, protocol.md 8.1), so every file system is independent.
+	 * On Linux a missing /sys stays an error: without it a loop-backed
+	 * file system could be frozen after its backing one.
+	 */
+	memset(&s->facts, 0, sizeof(s->facts));
+#endif
 	memset(&pol, 0, sizeof(pol));
 	pol.include = c->include;
 	pol.exclude = c->exclude;
