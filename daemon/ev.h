@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #define EV_MAX_IO	96	/* notify: 1 + NOTIFY_MAX_CLIENTS (64) */
-#define EV_MAX_TIMER	8
+#define EV_MAX_TIMER	9
 
 typedef void	(*ev_io_cb)(void *, int, short);
 typedef void	(*ev_timer_cb)(void *);

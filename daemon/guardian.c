@@ -6,7 +6,6 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
-#include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #ifdef __linux__
@@ -27,6 +26,7 @@
 #include "guardian.h"
 #include "log.h"
 #include "rcuexp.h"
+#include "sigsrc.h"
 
 #define GUARDIAN_MSG_LEN	5	/* note byte + u32 index, host order */
 
@@ -74,68 +74,42 @@ g_keep(const struct frz *f, int fd, int pipefd)
 	return 0;
 }
 
-static _Noreturn void
-g_main(const struct frz *f, unsigned char *st, int pipefd, uint64_t deadline)
-{
+/* The notes not yet applied, and what they said of the RCU knob. */
+struct g_reader {
 	unsigned char	msg[GUARDIAN_MSG_LEN * 64];
-	size_t		have = 0;
-	struct rlimit	rl;
-	sigset_t	ss;
-	int		fd, sigfd = -1, maxfd = 1024, rcu_raised = 0;
+	size_t		have;
+	int		rcu_raised;
+};
 
-	prctl(PR_SET_NAME, "hvvss-guardian", 0, 0, 0);
-	(void)mlockall(MCL_CURRENT | MCL_FUTURE);
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 65536)
-		maxfd = (int)rl.rlim_cur;
-	/* Hold nothing of the daemon's but the filesystems: above all not
-	 * the device, whose release tells the kernel the daemon is gone. */
-	for (fd = 0; fd < maxfd; fd++)
-		if (!g_keep(f, fd, pipefd))
-			(void)close(fd);
-	sigemptyset(&ss);
-	sigaddset(&ss, SIGTERM);
-	sigaddset(&ss, SIGINT);
-	sigaddset(&ss, SIGHUP);
-	(void)sigprocmask(SIG_BLOCK, &ss, NULL);
-	sigfd = signalfd(-1, &ss, 0);
+enum { G_MORE, G_GONE };
+
+/*
+ * Read and apply every note the pipe holds now (it is non-blocking).
+ * G_GONE when the daemon's end is closed (or broken); a disarm or a
+ * thaw-all ends the guardian here.
+ */
+static int
+g_read(const struct frz *f, unsigned char *st, int pipefd,
+    struct g_reader *rd)
+{
+	ssize_t	n;
+	size_t	off;
+
 	for (;;) {
-		struct pollfd	pfd[2];
-		struct timespec	now;
-		uint64_t	t;
-		ssize_t		n;
-		size_t		off;
-		int		timeout;
-
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		t = (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
-		if (t >= deadline)
-			break;
-		timeout = (int)((deadline - t + 999999) / 1000000);
-		pfd[0].fd = pipefd;
-		pfd[0].events = POLLIN;
-		pfd[1].fd = sigfd;
-		pfd[1].events = POLLIN;
-		if (poll(pfd, sigfd == -1 ? 1 : 2, timeout) == -1) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		if (sigfd != -1 && pfd[1].revents)
-			break;
-		if (pfd[0].revents == 0)
-			continue;
-		n = read(pipefd, msg + have, sizeof(msg) - have);
+		n = read(pipefd, rd->msg + rd->have, sizeof(rd->msg) - rd->have);
 		if (n == -1 && errno == EINTR)
 			continue;
+		if (n == -1 && errno == EAGAIN)
+			return G_MORE;
 		if (n <= 0)
-			break;		/* the daemon is gone: thaw */
-		have += (size_t)n;
-		for (off = 0; off + GUARDIAN_MSG_LEN <= have;
+			return G_GONE;
+		rd->have += (size_t)n;
+		for (off = 0; off + GUARDIAN_MSG_LEN <= rd->have;
 		    off += GUARDIAN_MSG_LEN) {
 			uint32_t idx;
 
-			memcpy(&idx, msg + off + 1, sizeof(idx));
-			switch (msg[off]) {
+			memcpy(&idx, rd->msg + off + 1, sizeof(idx));
+			switch (rd->msg[off]) {
 			case GN_ABOUT:
 				if (idx < f->n)
 					st[idx] = G_ANNOUNCED;
@@ -146,23 +120,91 @@ g_main(const struct frz *f, unsigned char *st, int pipefd, uint64_t deadline)
 					st[idx] = G_DONE;
 				break;
 			case GN_RCU_RAISED:
-				rcu_raised = 1;
+				rd->rcu_raised = 1;
 				break;
 			case GN_RCU_BACK:
-				rcu_raised = 0;
+				rd->rcu_raised = 0;
 				break;
 			case GN_DISARM:
 				_exit(0);
 			case GN_THAW_ALL:
 			default:
-				g_thaw(f, st, rcu_raised);
+				g_thaw(f, st, rd->rcu_raised);
 				_exit(0);
 			}
 		}
-		memmove(msg, msg + off, have - off);
-		have -= off;
+		memmove(rd->msg, rd->msg + off, rd->have - off);
+		rd->have -= off;
 	}
-	g_thaw(f, st, rcu_raised);
+}
+
+static _Noreturn void
+g_main(const struct frz *f, unsigned char *st, int pipefd, uint64_t deadline)
+{
+	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP };
+	struct g_reader	rd;
+	struct rlimit	rl;
+	struct sigsrc	sig;
+	sigset_t	ss;
+	int		fd, maxfd = 1024;
+
+#ifdef __linux__
+	prctl(PR_SET_NAME, "hvvss-guardian", 0, 0, 0);
+#endif
+	/* The daemon's signal source is not ours: hold them off until our
+	 * own is open (sigsrc.h), so that none is lost or misdelivered. */
+	sigemptyset(&ss);
+	sigaddset(&ss, SIGTERM);
+	sigaddset(&ss, SIGINT);
+	sigaddset(&ss, SIGHUP);
+	(void)sigprocmask(SIG_BLOCK, &ss, NULL);
+	(void)mlockall(MCL_CURRENT | MCL_FUTURE);
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 65536)
+		maxfd = (int)rl.rlim_cur;
+	/* Hold nothing of the daemon's but the filesystems: above all not
+	 * the device, whose release tells the kernel the daemon is gone. */
+	for (fd = 0; fd < maxfd; fd++)
+		if (!g_keep(f, fd, pipefd))
+			(void)close(fd);
+	sigsrc_init(&sig);
+	(void)sigsrc_open(&sig, sigs, sizeof(sigs) / sizeof(sigs[0]));
+	memset(&rd, 0, sizeof(rd));
+	/*
+	 * Every way out (signal, deadline, the daemon's death) first reads
+	 * what the daemon already wrote: an announcement still in the pipe
+	 * when a signal arrives is as binding as one already read.
+	 */
+	(void)fcntl(pipefd, F_SETFL, O_NONBLOCK);
+	for (;;) {
+		struct pollfd	pfd[2];
+		struct timespec	now;
+		uint64_t	t;
+		int		timeout, stop = 0;
+
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		t = (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
+		if (t >= deadline)
+			break;
+		timeout = (int)((deadline - t + 999999) / 1000000);
+		pfd[0].fd = pipefd;
+		pfd[0].events = POLLIN;
+		pfd[1].fd = sig.fd;
+		pfd[1].events = POLLIN;
+		if (poll(pfd, sig.fd == -1 ? 1 : 2, timeout) == -1) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (sig.fd != -1 && pfd[1].revents && sigsrc_read(&sig) > 0)
+			stop = 1;
+		if ((pfd[0].revents || stop) &&
+		    g_read(f, st, pipefd, &rd) == G_GONE)
+			break;		/* the daemon is gone: thaw */
+		if (stop)
+			break;
+	}
+	(void)g_read(f, st, pipefd, &rd);
+	g_thaw(f, st, rd.rcu_raised);
 	_exit(1);
 }
 
@@ -170,6 +212,7 @@ int
 guardian_arm(struct guardian *g, const struct frz *f, uint64_t deadline)
 {
 	unsigned char	*st;
+	sigset_t	 ss, old;
 	int		 p[2];
 	pid_t		 pid;
 
@@ -181,7 +224,15 @@ guardian_arm(struct guardian *g, const struct frz *f, uint64_t deadline)
 		free(st);
 		return -1;
 	}
+	/* The child starts with the daemon's signals held, so that one
+	 * sent to it before it has its own source stays pending for it. */
+	sigemptyset(&ss);
+	sigaddset(&ss, SIGTERM);
+	sigaddset(&ss, SIGINT);
+	sigaddset(&ss, SIGHUP);
+	(void)sigprocmask(SIG_BLOCK, &ss, &old);
 	if ((pid = fork()) == -1) {
+		(void)sigprocmask(SIG_SETMASK, &old, NULL);
 		free(st);
 		close(p[0]);
 		close(p[1]);
@@ -191,6 +242,7 @@ guardian_arm(struct guardian *g, const struct frz *f, uint64_t deadline)
 		close(p[1]);
 		g_main(f, st, p[0], deadline);
 	}
+	(void)sigprocmask(SIG_SETMASK, &old, NULL);
 	free(st);
 	close(p[0]);
 	g->pid = pid;
@@ -198,7 +250,11 @@ guardian_arm(struct guardian *g, const struct frz *f, uint64_t deadline)
 	/* Writes must never block the daemon: the pipe holds thousands of
 	 * notes, and a dead guardian must not stall a freeze. */
 	(void)fcntl(g->fd, F_SETFL, O_NONBLOCK);
+	/* Without a pidfd (FreeBSD, Linux < 5.3) the daemon polls
+	 * guardian_reap() instead. */
+#ifdef SYS_pidfd_open
 	g->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+#endif
 	return 0;
 }
 
@@ -225,7 +281,9 @@ guardian_note(struct guardian *g, enum guardian_note note, size_t idx)
 void
 guardian_stop(struct guardian *g, enum guardian_note how)
 {
+	static const struct timespec tick = { 0, 5000000 };
 	struct pollfd	pfd;
+	int		i;
 
 	if (g->fd != -1) {
 		guardian_note(g, how, 0);
@@ -238,8 +296,13 @@ guardian_stop(struct guardian *g, enum guardian_note how)
 		pfd.fd = g->pidfd;
 		pfd.events = POLLIN;
 		(void)poll(&pfd, 1, 200);
+	} else {
+		/* The same 200 ms, in 5 ms steps. */
+		for (i = 0; i < 40 && guardian_reap(g) == -1 && g->pid != -1;
+		    i++)
+			(void)nanosleep(&tick, NULL);
 	}
-	if (guardian_reap(g) == -1 && g->pid != -1) {
+	if (g->pid != -1 && guardian_reap(g) == -1 && g->pid != -1) {
 		(void)kill(g->pid, SIGKILL);
 		(void)waitpid(g->pid, NULL, 0);
 		g->pid = -1;

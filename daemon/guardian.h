@@ -40,7 +40,8 @@ enum guardian_note {
 struct guardian {
 	pid_t		 pid;		/* -1 when not armed */
 	int		 fd;		/* write end of the pipe, -1 */
-	int		 pidfd;		/* to notice its death in the loop, -1 */
+	int		 pidfd;		/* to notice its death in the loop; -1:
+					   none (poll guardian_reap()) */
 };
 
 void	guardian_init(struct guardian *);

@@ -23,7 +23,6 @@
  */
 #include <sys/types.h>
 #include <sys/mman.h>
-#include <sys/signalfd.h>
 #include <sys/statfs.h>
 #include <sys/stat.h>
 
@@ -54,6 +53,7 @@
 #include "quiesce.h"
 #include "rcuexp.h"
 #include "sdnotify.h"
+#include "sigsrc.h"
 #include "vssd.h"
 #include "xport.h"
 
@@ -74,7 +74,11 @@ static const char *const exit_names[VSSD_EXIT__MAX] = {
 };
 
 /* Timer ids of the loop: 2-3 notify.c, 4 hooks.c. */
-enum { T_DEADLINE = 0, T_PHASE = 1, T_REOPEN = 5, T_READY = 6, T_FLUSH = 7 };
+enum { T_DEADLINE = 0, T_PHASE = 1, T_REOPEN = 5, T_READY = 6, T_FLUSH = 7,
+    T_GUARD = 8 };
+
+/* Without a pidfd, how often the loop looks whether the guardian died. */
+#define GUARD_POLL_MS	50
 
 /*
  * A channel that keeps failing right after it was reopened (the driver is
@@ -112,7 +116,7 @@ struct vssd {
 	int			 journal_ok;	/* /run is a tmpfs we may write */
 	enum vssd_state		 state;
 	enum vssd_exit		 exit;
-	int			 sigfd;
+	struct sigsrc		 sig;		/* TERM, INT, HUP */
 	int			 expired;	/* deadline thawed this cycle */
 	int			 ready;		/* READY=1 sent */
 	unsigned		 cycle;
@@ -312,6 +316,7 @@ vssd_print_plan(const struct vssd_conf *c)
 /* ---- thaw guarantee ---------------------------------------------------- */
 
 static void	on_guardian(void *, int, short);
+static void	on_guard_poll(void *);
 
 static void
 on_note(void *arg, char what, size_t i)
@@ -334,8 +339,10 @@ guard_arm(struct vssd *sd)
 		log_warn("event=guardian-failed");
 		return -1;
 	}
-	if (sd->g.pidfd != -1)
-		(void)ev_io_add(&sd->ev, sd->g.pidfd, POLLIN, on_guardian, sd);
+	if (sd->g.pidfd == -1 || ev_io_add(&sd->ev, sd->g.pidfd, POLLIN,
+	    on_guardian, sd) == -1)
+		ev_timer_set(&sd->ev, T_GUARD, ev_now() + EV_MS(GUARD_POLL_MS),
+		    on_guard_poll, sd);
 	/* Re-armed while frozen: tell it what is already ours. */
 	for (i = 0; i < sd->frz.n; i++)
 		if (sd->frz.v[i].frozen)
@@ -348,6 +355,7 @@ guard_disarm(struct vssd *sd)
 {
 	if (sd->g.pidfd != -1)
 		ev_io_del(&sd->ev, sd->g.pidfd);
+	ev_timer_clear(&sd->ev, T_GUARD);
 	guardian_stop(&sd->g, GN_DISARM);
 	if (sd->journal_ok && journal_remove(sd->conf.journal) == -1)
 		log_warn("event=journal-remove-failed path=%s",
@@ -355,14 +363,8 @@ guard_disarm(struct vssd *sd)
 }
 
 static void
-on_guardian(void *arg, int fd, short revents)
+guardian_died(struct vssd *sd, int st)
 {
-	struct vssd	*sd = arg;
-	int		 st;
-
-	(void)revents;
-	ev_io_del(&sd->ev, fd);
-	st = guardian_reap(&sd->g);
 	if (sd->g.fd != -1) {
 		close(sd->g.fd);
 		sd->g.fd = -1;
@@ -372,6 +374,32 @@ on_guardian(void *arg, int fd, short revents)
 		log_warnx("event=guardian-died status=0x%x action=rearm", st);
 		(void)guard_arm(sd);
 	}
+}
+
+static void
+on_guardian(void *arg, int fd, short revents)
+{
+	struct vssd	*sd = arg;
+
+	(void)revents;
+	ev_io_del(&sd->ev, fd);
+	guardian_died(sd, guardian_reap(&sd->g));
+}
+
+static void
+on_guard_poll(void *arg)
+{
+	struct vssd	*sd = arg;
+	int		 st;
+
+	if (sd->g.pid == -1)
+		return;
+	if ((st = guardian_reap(&sd->g)) == -1) {
+		ev_timer_set(&sd->ev, T_GUARD, ev_now() + EV_MS(GUARD_POLL_MS),
+		    on_guard_poll, sd);
+		return;
+	}
+	guardian_died(sd, st);
 }
 
 /* ---- requests ---------------------------------------------------------- */
@@ -1207,13 +1235,14 @@ announce_ready(struct vssd *sd)
 static void
 on_signal(void *arg, int fd, short revents)
 {
-	struct vssd		*sd = arg;
-	struct signalfd_siginfo	 si;
+	struct vssd	*sd = arg;
+	int		 signo;
 
+	(void)fd;
 	(void)revents;
-	if (read(fd, &si, sizeof(si)) != (ssize_t)sizeof(si))
+	if ((signo = sigsrc_read(&sd->sig)) <= 0)
 		return;
-	log_info("event=signal signo=%u action=%s", si.ssi_signo,
+	log_info("event=signal signo=%d action=%s", signo,
 	    sd->state == VS_FROZEN ? "thaw-then-exit" : "exit");
 	if (sd->exit == VSSD_EXIT_NONE)
 		sd->exit = VSSD_EXIT_SIGNAL;
@@ -1244,7 +1273,7 @@ vssd_new(const struct vssd_conf *c)
 	if ((sd = calloc(1, sizeof(*sd))) == NULL)
 		return NULL;
 	sd->conf = *c;
-	sd->sigfd = -1;
+	sigsrc_init(&sd->sig);
 	sd->state = VS_STOPPED;
 	ev_init(&sd->ev);
 	frz_init(&sd->frz);
@@ -1338,22 +1367,15 @@ rcu_open(struct vssd *sd)
 	sd->frz.rcx = &sd->rcx;
 }
 
-/* Signals arrive through the loop (signalfd), then the channel opens. */
+/* Signals arrive through the loop (sigsrc.h), then the channel opens. */
 int
 vssd_open(struct vssd *sd)
 {
-	sigset_t	ss;
+	static const int	sigs[] = { SIGTERM, SIGINT, SIGHUP };
 
-	sigemptyset(&ss);
-	sigaddset(&ss, SIGTERM);
-	sigaddset(&ss, SIGINT);
-	sigaddset(&ss, SIGHUP);
-	if (sigprocmask(SIG_BLOCK, &ss, NULL) == -1)
+	if (sigsrc_open(&sd->sig, sigs, sizeof(sigs) / sizeof(sigs[0])) == -1)
 		return -1;
-	sd->sigfd = signalfd(-1, &ss, SFD_CLOEXEC | SFD_NONBLOCK);
-	if (sd->sigfd == -1)
-		return -1;
-	if (ev_io_add(&sd->ev, sd->sigfd, POLLIN, on_signal, sd) == -1)
+	if (ev_io_add(&sd->ev, sd->sig.fd, POLLIN, on_signal, sd) == -1)
 		return -1;
 	signal(SIGPIPE, SIG_IGN);
 	sd->journal_ok = journal_usable(sd->conf.journal);
@@ -1390,8 +1412,9 @@ vssd_run(struct vssd *sd)
 	 */
 	if (mlockall(MCL_CURRENT | MCL_FUTURE) == -1)
 		log_warn("event=mlockall-failed");
-	log_info("event=start transport=%s device=%s deadline_s=%u",
-	    xport_kind_name(sd->xp.kind), sd->xp.path, sd->conf.deadline_s);
+	log_info("event=start transport=%s device=%s deadline_s=%u "
+	    "signals=%s", xport_kind_name(sd->xp.kind), sd->xp.path,
+	    sd->conf.deadline_s, sigsrc_kind_name((int)sd->sig.kind));
 	if (sd->state == VS_IDLE && !sd->ready)	/* FreeBSD: open registers */
 		announce_ready(sd);
 	while (sd->state != VS_STOPPED) {
@@ -1422,8 +1445,7 @@ vssd_free(struct vssd *sd)
 		flush_end(sd);
 	control_close(&sd->ctl);
 	xport_close(&sd->xp);
-	if (sd->sigfd != -1)
-		close(sd->sigfd);
+	sigsrc_close(&sd->sig);
 	frz_release(&sd->frz);
 	rcx_close(&sd->rcx);
 	quiesce_free(&sd->qz);
