@@ -1289,30 +1289,29 @@ static void
 accept_one(struct control *c, int fd)
 {
 	struct control_client	*cl;
-	struct ucred		 cr;
-	socklen_t		 crlen = sizeof(cr);
+	uid_t			 uid;
+	pid_t			 pid;
 
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &crlen) == -1 ||
-	    crlen != sizeof(cr)) {
+	if (usock_peer(fd, &uid, &pid) == -1) {
 		log_warn("event=control-refused reason=peercred");
 		close(fd);
 		return;
 	}
-	if (cr.uid != 0) {
+	if (uid != 0) {
 		log_warnx("event=control-refused pid=%ld uid=%ld "
-		    "reason=credentials", (long)cr.pid, (long)cr.uid);
+		    "reason=credentials", (long)pid, (long)uid);
 		refuse(fd, "permission denied: root only");
 		return;
 	}
 	cl = slot_get(c);
 	if (ev_io_add(c->ev, fd, POLLIN, on_client, cl) == -1) {
 		log_warnx("event=control-refused pid=%ld reason=\"no I/O "
-		    "slot\"", (long)cr.pid);
+		    "slot\"", (long)pid);
 		refuse(fd, "daemon busy");
 		return;
 	}
 	cl->fd = fd;
-	cl->pid = cr.pid;
+	cl->pid = pid;
 	cl->since = ev_now();
 }
 

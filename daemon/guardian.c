@@ -4,11 +4,11 @@
 #include <sys/types.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #ifdef __linux__
+#include <sys/prctl.h>
 #include <linux/fs.h>
 #endif
 

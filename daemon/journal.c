@@ -4,8 +4,8 @@
 #include <sys/types.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
 #ifdef __linux__
+#include <sys/sysmacros.h>
 #include <linux/fs.h>
 #endif
 

@@ -21,12 +21,15 @@
 
 #define MAX_LIST	64
 
+/* argv[0]'s last component (progname is glibc's). */
+static const char	*progname = "hv_vss_daemon";
+
 static _Noreturn void
 usage(void)
 {
 	fprintf(stderr, "usage: %s [-aCdhnp] [-D device] [-f config] "
 	    "[-F linux | freebsd]\n\t[-I mountpoint] [-t seconds] "
-	    "[-X mountpoint]\n", program_invocation_short_name);
+	    "[-X mountpoint]\n", progname);
 	exit(EX_USAGE);
 }
 
@@ -58,10 +61,14 @@ main(int argc, char *argv[])
 	int			 ch, debug = 0, foreground = 0, plan_only = 0;
 	int			 rc, cf_named = 0, check_only = 0, kind = -1;
 	int			 accept = 0;
+	const char		*slash;
 	unsigned		 deadline = 0;
 	char			*end;
 	unsigned long		 ul;
 
+	if (argc > 0 && argv[0] != NULL && argv[0][0] != '\0')
+		progname = (slash = strrchr(argv[0], '/')) != NULL &&
+		    slash[1] != '\0' ? slash + 1 : argv[0];
 	vssd_conf_default(&conf);
 	while ((ch = getopt_long(argc, argv, "aCD:df:F:hI:npt:X:", longopts,
 	    NULL)) != -1) {
@@ -129,11 +136,11 @@ main(int argc, char *argv[])
 	if (config_load(&cf, cfpath, cf_named) == -1) {
 		if (cf.err_line > 0)
 			fprintf(stderr, "%s: %s:%d: %s\n",
-			    program_invocation_short_name, cfpath, cf.err_line,
+			    progname, cfpath, cf.err_line,
 			    cf.err);
 		else
 			fprintf(stderr, "%s: %s\n",
-			    program_invocation_short_name, cf.err);
+			    progname, cf.err);
 		return EX_CONFIG;
 	}
 	if (cf.transport != -1)
@@ -195,12 +202,12 @@ main(int argc, char *argv[])
 	}
 
 	if (plan_only) {
-		log_init(program_invocation_short_name, 1, debug);
+		log_init(progname, 1, debug);
 		return vssd_print_plan(&conf) == 0 ? EX_OK : EX_OSERR;
 	}
 
 	/* stderr until the channel is open, so a failure is seen. */
-	log_init(program_invocation_short_name, 1, debug);
+	log_init(progname, 1, debug);
 	if ((sd = vssd_new(&conf)) == NULL) {
 		log_warn("event=start-failed");
 		return EX_OSERR;
@@ -217,7 +224,7 @@ main(int argc, char *argv[])
 			vssd_free(sd);
 			return EX_OSERR;
 		}
-		log_init(program_invocation_short_name, 0, debug);
+		log_init(progname, 0, debug);
 	}
 	rc = vssd_run(sd);
 	vssd_free(sd);

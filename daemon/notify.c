@@ -459,13 +459,14 @@ on_reg_timer(void *arg)
 static void
 accept_one(struct notify *n, int fd)
 {
-	struct ucred	 cr;
-	socklen_t	 crlen = sizeof(cr);
+	struct {
+		uid_t	uid;
+		pid_t	pid;
+	}		 cr;
 	struct notify_client *c = NULL;
 	size_t		 i;
 
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &crlen) == -1 ||
-	    crlen != sizeof(cr)) {
+	if (usock_peer(fd, &cr.uid, &cr.pid) == -1) {
 		log_warn("event=notify-refused reason=peercred");
 		close(fd);
 		return;

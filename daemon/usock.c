@@ -169,3 +169,29 @@ usock_close(int fd, const char *path, const struct usock_id *id)
 	    st.st_ino == id->ino)
 		(void)unlink(path);
 }
+
+int
+usock_peer(int fd, uid_t *uid, pid_t *pid)
+{
+#ifdef SO_PEERCRED
+	struct ucred	cr;
+	socklen_t	len = sizeof(cr);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) == -1)
+		return -1;
+	if (len != sizeof(cr)) {
+		errno = EPROTO;
+		return -1;
+	}
+	*uid = cr.uid;
+	*pid = cr.pid;
+	return 0;
+#else
+	gid_t	gid;
+
+	if (getpeereid(fd, uid, &gid) == -1)
+		return -1;
+	*pid = -1;
+	return 0;
+#endif
+}

@@ -28,6 +28,11 @@ int	usock_listen(const char *path, uid_t allowed_uid, int backlog,
  */
 void	usock_accept(int lfd, const char *event, void (*take)(void *, int),
 	    void *arg);
+/*
+ * Who is at the other end: SO_PEERCRED on Linux, getpeereid(2) elsewhere
+ * (no pid there: -1).  0, or -1 with errno set.
+ */
+int	usock_peer(int fd, uid_t *uid, pid_t *pid);
 /* Close fd (if not -1) and unlink path if it is still our socket file. */
 void	usock_close(int fd, const char *path, const struct usock_id *);
 

@@ -23,7 +23,12 @@
  */
 #include <sys/types.h>
 #include <sys/mman.h>
+#ifdef __linux__
 #include <sys/statfs.h>
+#else
+#include <sys/param.h>
+#include <sys/mount.h>
+#endif
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -1327,8 +1332,12 @@ journal_usable(const char *path)
 		log_warn("event=journal-disabled path=%s", path);
 		return 0;
 	}
+#ifdef __linux__
 	if ((unsigned long)sfs.f_type != 0x01021994ul &&	/* TMPFS_MAGIC */
 	    (unsigned long)sfs.f_type != 0x858458f6ul) {	/* RAMFS_MAGIC */
+#else
+	if (strcmp(sfs.f_fstypename, "tmpfs") != 0) {
+#endif
 		log_warnx("event=journal-disabled path=%s reason=\"not on a "
 		    "tmpfs\"", path);
 		return 0;
