@@ -59,38 +59,19 @@ stop_at_end() {
 	daemon_wait 10
 }
 
-frozen_window() {
-	local st
-	tl_wait 10 ' reply op=FREEZE ' >/dev/null || { fail "no FREEZE reply"; return 1; }
-	st=$(tl_reply_status FREEZE)
-	[ "$st" = S_OK ] || { fail "FREEZE replied $st"; return 1; }
-	# shellcheck disable=SC2086
-	writers_stalled $ALL || { fail "the writers are not blocked after FREEZE"; return 1; }
-}
-
-# new_guardian OLD: wait up to 3 s for a guardian other than OLD.
-new_guardian() {
-	local deadline=$((SECONDS + 3)) g
-	while [ $SECONDS -lt $deadline ]; do
-		g=$(guardian_pid "$DPID") || true
-		if [ -n "$g" ] && [ "$g" != "$1" ]; then echo "$g"; return 0; fi
-		sleep 0.005
-	done
-	return 1
-}
-
 case_a() {
 	local g1 g2 t0 t1 st
 	log "== A: guardian SIGKILLed while frozen, no pidfd"
 	DAEMON_LOG=/tmp/daemon-a.log
 	host_start -n 1 -f "$SCEN_DIR/fault-window.scen"
 	daemon_start_portable -t 20
-	frozen_window || return 0
+	# shellcheck disable=SC2086
+	frozen_window $ALL || return 0
 	daemon_logged 'event=start .*signals=self-pipe'
 	g1=$(guardian_pid "$DPID") || { fail "A: no guardian while frozen"; return 0; }
 	t0=$(monons)
 	kill -KILL "$g1"
-	if g2=$(new_guardian "$g1"); then
+	if g2=$(new_guardian "$DPID" "$g1"); then
 		t1=$(monons)
 		log "A: TIMING new guardian $g2 (was $g1) within $(((t1 - t0) / 1000000)) ms of the kill (polled)"
 	else
@@ -118,7 +99,8 @@ case_b() {
 	DAEMON_LOG=/tmp/daemon-b.log
 	host_start -n 1 -f "$SCEN_DIR/fault-window.scen"
 	daemon_start_portable -t 20
-	frozen_window || return 0
+	# shellcheck disable=SC2086
+	frozen_window $ALL || return 0
 	g=$(guardian_pid "$DPID") || { fail "B: no guardian while frozen"; return 0; }
 	# Its own signal source is open once it unblocks SIGTERM (it starts
 	# with it blocked; starting takes a while under strace).
@@ -150,7 +132,8 @@ case_c() {
 	DAEMON_LOG=/tmp/daemon-c.log
 	host_start -n 1 -f "$SCEN_DIR/fault-window.scen"
 	daemon_start_portable -t 20
-	frozen_window || return 0
+	# shellcheck disable=SC2086
+	frozen_window $ALL || return 0
 	t0=$(monons)
 	kill -TERM "$DPID"
 	# shellcheck disable=SC2086

@@ -537,6 +537,28 @@ no_guardian_left() {
 	return 0
 }
 
+# frozen_window NAME...: wait for the FREEZE reply of the first cycle,
+# require S_OK and those writers blocked; a failure otherwise.
+frozen_window() {
+	local st
+	tl_wait 10 ' reply op=FREEZE ' >/dev/null || { fail "no FREEZE reply"; return 1; }
+	st=$(tl_reply_status FREEZE)
+	[ "$st" = S_OK ] || { fail "FREEZE replied $st"; return 1; }
+	writers_stalled "$@" || { fail "the writers are not blocked after FREEZE"; return 1; }
+}
+
+# new_guardian DAEMON_PID OLD: wait up to 3 s for a guardian of that daemon
+# other than OLD; prints its pid.
+new_guardian() {
+	local deadline=$((SECONDS + 3)) g
+	while [ $SECONDS -lt $deadline ]; do
+		g=$(guardian_pid "$1") || true
+		if [ -n "$g" ] && [ "$g" != "$2" ]; then echo "$g"; return 0; fi
+		sleep 0.005
+	done
+	return 1
+}
+
 # show_fault_logs: the timeline (human part of the host output) and the
 # daemon log, as comments (for failures).
 show_fault_logs() {
