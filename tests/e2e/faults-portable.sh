@@ -60,7 +60,6 @@ stop_at_end() {
 }
 
 case_a() {
-	local g1 g2 t0 t1 st
 	log "== A: guardian SIGKILLed while frozen, no pidfd"
 	DAEMON_LOG=/tmp/daemon-a.log
 	host_start -n 1 -f "$SCEN_DIR/fault-window.scen"
@@ -68,21 +67,9 @@ case_a() {
 	# shellcheck disable=SC2086
 	frozen_window $ALL || return 0
 	daemon_logged 'event=start .*signals=self-pipe'
-	g1=$(guardian_pid "$DPID") || { fail "A: no guardian while frozen"; return 0; }
-	t0=$(monons)
-	kill -KILL "$g1"
-	if g2=$(new_guardian "$DPID" "$g1"); then
-		t1=$(monons)
-		log "A: TIMING new guardian $g2 (was $g1) within $(((t1 - t0) / 1000000)) ms of the kill (polled)"
-	else
-		fail "A: no new guardian after killing $g1"
-	fi
+	# No pidfd: the daemon notices by polling (every 50 ms).
 	# shellcheck disable=SC2086
-	writers_stalled $ALL || fail "A: killing the guardian thawed the filesystems"
-	tl_wait 10 ' reply op=THAW ' >/dev/null || fail "A: no THAW reply"
-	st=$(tl_reply_status THAW)
-	[ "$st" = S_OK ] || fail "A: THAW replied $st (want S_OK)"
-	daemon_logged 'event=guardian-died .*action=rearm'
+	guardian_killed A "$DPID" $ALL
 	stop_at_end
 	[ "$DAEMON_RC" = 0 ] || fail "A: the daemon exited $DAEMON_RC on SIGTERM (want 0)"
 	daemon_logged 'event=signal signo=15 action=exit'

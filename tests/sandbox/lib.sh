@@ -559,6 +559,30 @@ new_guardian() {
 	return 1
 }
 
+# guardian_killed LABEL DAEMON NAME...: while frozen, SIGKILL DAEMON's
+# guardian: a new one must take over within 3 s, those writers stay
+# blocked, the host's THAW succeeds (the window was never broken) and the
+# daemon logs event=guardian-died action=rearm.
+guardian_killed() {
+	local label=$1 parent=$2 g1 g2 t0 t1 st
+	shift 2
+	g1=$(guardian_pid "$parent") || { fail "$label: no guardian while frozen"; return 0; }
+	t0=$(monons)
+	kill -KILL "$g1"
+	if g2=$(new_guardian "$parent" "$g1"); then
+		t1=$(monons)
+		log "$label: TIMING new guardian $g2 (was $g1) within $(((t1 - t0) / 1000000)) ms of the kill"
+	else
+		fail "$label: no new guardian after killing $g1"
+	fi
+	writers_stalled "$@" || fail "$label: killing the guardian thawed the filesystems"
+	tl_wait 10 ' reply op=THAW ' >/dev/null || fail "$label: no THAW reply"
+	st=$(tl_reply_status THAW)
+	log "$label: THAW after the guardian's death: $st"
+	[ "$st" = S_OK ] || fail "$label: THAW replied $st (want S_OK: the window was never broken)"
+	daemon_logged 'event=guardian-died .*action=rearm'
+}
+
 # show_fault_logs: the timeline (human part of the host output) and the
 # daemon log, as comments (for failures).
 show_fault_logs() {
