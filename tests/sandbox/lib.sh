@@ -198,14 +198,15 @@ writer_never_blocked() {
 
 # check_cycle_copies CYCLE FREEZE_SEND: check-copy every copy of that cycle
 # (with the durability check against FREEZE_SEND), in pairs; prints the
-# verdict lines; returns 1 if any copy is torn.
+# verdict lines (and under a torn one, what its checker said); returns 1 if
+# any copy is torn.
 check_cycle_copies() {
 	local cycle=$1 fsend=$2 name rc=0 pids=() p names
 	shift 2
 	if [ $# -gt 0 ]; then names=("$@"); else mapfile -t names < <(fs_names); fi
 	mkdir -p /tmp/verdicts
 	for name in "${names[@]}"; do
-		check-copy -n "c$cycle-$name" "$(fs_field "$name" type)" \
+		check-copy -v -n "c$cycle-$name" "$(fs_field "$name" type)" \
 		    "$SNAP_DIR/c$cycle-$name.img" writer.dat "$ACK_DIR/$name" "$fsend" \
 		    >"/tmp/verdicts/c$cycle-$name" 2>&1 &
 		pids+=($!)
