@@ -127,7 +127,7 @@ HOOK
 	grep -q '40-unsafe' "$REC" && { log "FAIL 3: the unsafe hook ran"; rc=1; }
 	grep -Eq 'event=hook-refused.*40-unsafe|40-unsafe.*refused' "$HOST_OUT" ||
 	    { log "FAIL 3: no log line for the refused hook"; rc=1; }
-	grep -E '40-unsafe' "$HOST_OUT" | head -1 | sed 's/^/# daemon: /'
+	grep -m1 -E '40-unsafe' "$HOST_OUT" | sed 's/^/# daemon: /'
 	[ "$(freeze_status)" = S_OK ] || { log "FAIL 3: FREEZE failed"; rc=1; }
 
 	[ $rc = 0 ] || show_host_output

@@ -79,7 +79,7 @@ S
 	done
 	grep -q '"state":"FROZEN"' /run/status.json ||
 	    { log "FAIL: JSON status: $(head -c 300 /run/status.json)"; rc=1; }
-	sed 's/^/# history: /' /run/history.txt | head -12
+	head -12 /run/history.txt | sed 's/^/# history: /'
 	[ "$(grep -o '"cycle":' /run/history.json | wc -l)" -ge 2 ] ||
 	    { log "FAIL: JSON history lacks the cycles: $(head -c 300 /run/history.json)"; rc=1; }
 
@@ -105,7 +105,7 @@ S
 	# No daemon: status says so, plan still plans.
 	st=0; "$CTL" status >/run/down.txt 2>&1 || st=$?
 	[ "$st" = 69 ] || { log "FAIL: status without a daemon exits $st"; rc=1; }
-	"$CTL" plan | grep -q "$(fs_field more mnt)" || { log "FAIL: plan without a daemon"; rc=1; }
+	grep -q -F "$(fs_field more mnt)" <<<"$("$CTL" plan)" || { log "FAIL: plan without a daemon"; rc=1; }
 
 	# No daemon, the knob left raised by it (marker), then by someone else.
 	RCU0=$(cat /sys/kernel/rcu_expedited)

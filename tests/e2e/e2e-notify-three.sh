@@ -70,8 +70,8 @@ S
 	done
 	grep -q 'client=app-c .*result=timeout' "$HOST_OUT" ||
 	    { log "FAIL 1: the silent client's timeout is not logged"; rc=1; }
-	grep -E 'client=app-c .*result=timeout' "$HOST_OUT" | head -1 | sed 's/^/# daemon: /'
-	grep -E 'event=notify-phase .*result=degraded' "$HOST_OUT" | head -1 | sed 's/^/# daemon: /'
+	grep -m1 -E 'client=app-c .*result=timeout' "$HOST_OUT" | sed 's/^/# daemon: /'
+	grep -m1 -E 'event=notify-phase .*result=degraded' "$HOST_OUT" | sed 's/^/# daemon: /'
 	is_frozen "$(fs_field data mnt)" && { log "FAIL 1: still frozen"; rc=1; }
 
 	# --- 2: fail -------------------------------------------------------

@@ -77,7 +77,7 @@ S
 	else
 		log "FAIL: the held command never started"; rc=1
 	fi
-	grep -E 'event=notify (client=e2e-app|.*e2e-app)' "$HOST_OUT" | head -3 | sed 's/^/# daemon: /'
+	grep -m3 -E 'event=notify (client=e2e-app|.*e2e-app)' "$HOST_OUT" | sed 's/^/# daemon: /'
 	grep -q 'e2e-app' "$HOST_OUT" || { log "FAIL: the daemon never saw the client"; rc=1; }
 	[ $rc = 0 ] || { show_host_output; sed 's/^/# hold: /' /run/hold.out; }
 	return $rc

@@ -65,7 +65,7 @@ done
 if out=$(chroot "$root" systemd-analyze verify /lib/systemd/system/hvvss.service 2>&1); then
 	ok "systemd-analyze verify hvvss.service"
 else
-	printf '%s\n' "$out" | head -5; bad "systemd-analyze verify hvvss.service"
+	head -5 <<<"$out"; bad "systemd-analyze verify hvvss.service"
 fi
 if out=$(chroot "$root" hv_vss_daemon -C 2>&1); then
 	ok "hv_vss_daemon -C: $out"
@@ -74,15 +74,15 @@ else
 fi
 if out=$(chroot "$root" hvvssctl plan 2>&1) && grep -q '^ORDER' <<<"$out"; then
 	ok "hvvssctl plan ($(grep -c . <<<"$out") lines)"
-	printf '%s\n' "$out" | head -6 | sed 's/^/     /'
+	head -6 <<<"$out" | sed 's/^/     /'
 else
-	printf '%s\n' "$out" | head -5; bad "hvvssctl plan"
+	head -5 <<<"$out"; bad "hvvssctl plan"
 fi
 if out=$(chroot "$root" hvvssctl --json status 2>&1; true) &&
     "$top/tests/e2e/json-check" "$top/docs/hvvssctl-status.schema.json" <<<"$out" >/dev/null; then
 	ok "hvvssctl --json status (daemon down) matches its schema"
 else
-	printf '%s\n' "$out" | head -3; bad "hvvssctl --json status"
+	head -3 <<<"$out"; bad "hvvssctl --json status"
 fi
 echo "deb-install: $pass passed, $fail failed"
 [ "$fail" = 0 ]
