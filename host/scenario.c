@@ -612,7 +612,7 @@ parse_line(struct pstate *ps, struct scenario *sc, char *line, int *in_cycle,
 {
 	struct scen_step	*st;
 	char			*rest = line, *kw, *tok;
-	int			 r;
+	int			 r, k;
 
 	if ((kw = next_token(&rest)) == NULL)
 		return 0;
@@ -636,30 +636,31 @@ parse_line(struct pstate *ps, struct scenario *sc, char *line, int *in_cycle,
 	if (sc->nsteps >= SCEN_MAX_STEPS)
 		return perr(ps, "more than %d steps", SCEN_MAX_STEPS);
 	st = &sc->steps[sc->nsteps];
-	if (strcmp(kw, "negotiate") == 0) {
-		step_defaults(st, SCEN_NEGOTIATE, ps->line);
+	/* The keyword is the step's name (kind_names); "raw" is not one. */
+	for (k = 0; k < SCEN_KIND_MAX; k++)
+		if (k != SCEN_RAW && kind_names[k] != NULL &&
+		    strcmp(kw, kind_names[k]) == 0)
+			break;
+	if (k == SCEN_KIND_MAX)
+		return perr(ps, "unknown keyword '%.20s'", kw);
+	step_defaults(st, (enum scen_kind)k, ps->line);
+	switch (k) {
+	case SCEN_NEGOTIATE:
 		r = parse_negotiate(ps, st, &rest);
-	} else if (strcmp(kw, "send") == 0) {
-		step_defaults(st, SCEN_SEND, ps->line);
+		break;
+	case SCEN_SEND:
 		r = parse_send(ps, st, &rest);
-	} else if (strcmp(kw, "snapshot") == 0) {
-		step_defaults(st, SCEN_SNAPSHOT, ps->line);
-		r = parse_simple(ps, st, &rest);
-	} else if (strcmp(kw, "hibernate") == 0) {
-		step_defaults(st, SCEN_HIBERNATE, ps->line);
-		r = parse_simple(ps, st, &rest);
-	} else if (strcmp(kw, "wait-register") == 0) {
-		step_defaults(st, SCEN_WAIT_REGISTER, ps->line);
-		r = parse_simple(ps, st, &rest);
-	} else if (strcmp(kw, "sleep") == 0) {
-		step_defaults(st, SCEN_SLEEP, ps->line);
+		break;
+	case SCEN_SLEEP:
 		if ((tok = next_token(&rest)) == NULL)
 			return perr(ps, "sleep needs a duration");
 		if (parse_dur(tok, &st->sleep) == -1)
 			return perr(ps, "bad duration '%.20s'", tok);
+		/* FALLTHROUGH */
+	default:
 		r = parse_simple(ps, st, &rest);
-	} else
-		return perr(ps, "unknown keyword '%.20s'", kw);
+		break;
+	}
 	/* Count the step even on error so scenario_free() frees its raw. */
 	sc->nsteps++;
 	return r;
