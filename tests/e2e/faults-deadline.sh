@@ -75,16 +75,8 @@ case_late_thaw() {
 }
 
 inside() {
-	local name
 	ALL=$(fs_names | tr '\n' ' ')
-	for name in $ALL; do start_writer "$name"; done
-	for name in $ALL; do wait_acks "$name" 10 20; done
-	case_no_thaw
-	[ $FAULT_FAILED = 0 ] || show_fault_logs
-	case_late_thaw
-	stop_writers
-	[ $FAULT_FAILED = 0 ] || show_fault_logs
-	return $FAULT_FAILED
+	run_fault_cases "$ALL" case_no_thaw case_late_thaw
 }
 
 case ${1:-} in

@@ -90,17 +90,8 @@ case_shutdown() {
 }
 
 inside() {
-	local name
 	OTHERS=$(fs_names | grep -v -x "$VICTIM" | tr '\n' ' ')
-	for name in $OTHERS; do start_writer "$name"; done
-	for name in $OTHERS; do wait_acks "$name" 10 20; done
-	case_busy
-	[ $FAULT_FAILED = 0 ] || show_fault_logs
-	case_shutdown
-	no_guardian_left
-	stop_writers
-	[ $FAULT_FAILED = 0 ] || show_fault_logs
-	return $FAULT_FAILED
+	run_fault_cases "$OTHERS" case_busy case_shutdown no_guardian_left
 }
 
 case ${1:-} in

@@ -192,26 +192,11 @@ case_e() {
 }
 
 inside() {
-	local name
 	ALL=$(fs_names | tr '\n' ' ')
 	RCU0=$(cat "$RCU")
 	# The knob is global: whatever happens, leave it as found.
 	trap 'echo "$RCU0" >"$RCU"' EXIT
-	for name in $ALL; do start_writer "$name"; done
-	for name in $ALL; do wait_acks "$name" 10 20; done
-	case_a
-	[ $FAULT_FAILED = 0 ] || show_fault_logs
-	case_b
-	[ $FAULT_FAILED = 0 ] || show_fault_logs
-	case_c
-	[ $FAULT_FAILED = 0 ] || show_fault_logs
-	case_d
-	[ $FAULT_FAILED = 0 ] || show_fault_logs
-	case_e
-	stop_writers
-	echo "$RCU0" >"$RCU"
-	[ $FAULT_FAILED = 0 ] || show_fault_logs
-	return $FAULT_FAILED
+	run_fault_cases "$ALL" case_a case_b case_c case_d case_e
 }
 
 case ${1:-} in

@@ -139,18 +139,8 @@ case_c() {
 }
 
 inside() {
-	local name
 	ALL=$(fs_names | tr '\n' ' ')
-	for name in $ALL; do start_writer "$name"; done
-	for name in $ALL; do wait_acks "$name" 10 20; done
-	case_a
-	[ $FAULT_FAILED = 0 ] || show_fault_logs
-	case_b
-	[ $FAULT_FAILED = 0 ] || show_fault_logs
-	case_c
-	stop_writers
-	[ $FAULT_FAILED = 0 ] || show_fault_logs
-	return $FAULT_FAILED
+	run_fault_cases "$ALL" case_a case_b case_c
 }
 
 case ${1:-} in

@@ -84,15 +84,7 @@ case_frozen() {
 }
 
 inside() {
-	local name
-	for name in ext4l xfsz lazy; do start_writer "$name"; done
-	for name in ext4l xfsz lazy; do wait_acks "$name" 10 20; done
-	case_gap
-	[ $FAULT_FAILED = 0 ] || show_fault_logs
-	case_frozen
-	stop_writers
-	[ $FAULT_FAILED = 0 ] || show_fault_logs
-	return $FAULT_FAILED
+	run_fault_cases "ext4l xfsz lazy" case_gap case_frozen
 }
 
 case ${1:-} in

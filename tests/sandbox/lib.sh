@@ -613,6 +613,25 @@ guardian_killed() {
 	daemon_logged 'event=guardian-died .*action=rearm'
 }
 
+# run_fault_cases "NAMES" CASE...: a writer on each of NAMES, then each case
+# function in turn, the logs shown after the first one that fails; stops
+# the writers and returns the failure status.
+run_fault_cases() {
+	local name c shown=0
+	for name in $1; do start_writer "$name"; done
+	for name in $1; do wait_acks "$name" 10 20; done
+	shift
+	for c in "$@"; do
+		"$c"
+		if [ $FAULT_FAILED != 0 ] && [ $shown = 0 ]; then
+			show_fault_logs
+			shown=1
+		fi
+	done
+	stop_writers
+	return $FAULT_FAILED
+}
+
 # show_fault_logs: the timeline (human part of the host output) and the
 # daemon log, as comments (for failures).
 show_fault_logs() {
