@@ -224,6 +224,7 @@ main(int argc, char *argv[])
 			vssd_free(sd);
 			return EX_OSERR;
 		}
+		vssd_daemonized(sd);
 		log_init(progname, 0, debug);
 	}
 	rc = vssd_run(sd);

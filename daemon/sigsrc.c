@@ -161,3 +161,10 @@ sigsrc_close(struct sigsrc *s)
 		close(s->wfd);
 	sigsrc_init(s);
 }
+
+void
+sigsrc_adopt(struct sigsrc *s)
+{
+	if (s->kind == SIGSRC_PIPE)
+		pipe_owner = (sig_atomic_t)getpid();
+}

@@ -28,6 +28,8 @@ int		 sigsrc_open(struct sigsrc *, const int *sigs, size_t n);
 /* The next signal that arrived, 0 if none is pending, -1 on error. */
 int		 sigsrc_read(struct sigsrc *);
 void		 sigsrc_close(struct sigsrc *);
+/* After daemon(3) (fork, parent exits): the source is this process's. */
+void		 sigsrc_adopt(struct sigsrc *);
 const char	*sigsrc_kind_name(int);
 
 #endif /* SIGSRC_H */

@@ -117,6 +117,8 @@ struct vssd {
 	int			 flush_replied;	/* the check answered already */
 	uint64_t		 flush_t0;
 	uint64_t		 check_by;	/* the check's reply is due */
+	uint64_t		 guard_until;	/* the window's first guardian's
+						   deadline */
 	enum qz_result		 check_res;	/* the applications' verdict */
 	int			 journal_ok;	/* /run is a tmpfs we may write */
 	enum vssd_state		 state;
@@ -135,7 +137,7 @@ struct vssd {
 	unsigned		 resets;	/* reopens since last registered */
 	int			 reopen_now;
 	qz_done_fn		 apps_done;	/* continuation of the phase */
-	const char		**mounts;	/* planned mount points (frz's) */
+	char			**mounts;	/* planned mount points (copies) */
 	size_t			 nmounts;
 	struct control		 ctl;		/* hvvssctl's socket */
 	struct history		 hist;		/* the last cycles, for it */
@@ -337,10 +339,15 @@ on_note(void *arg, char what, size_t i)
 static int
 guard_arm(struct vssd *sd)
 {
-	size_t	i;
+	uint64_t	until = ev_now() + EV_SEC(sd->conf.deadline_s +
+			    GUARDIAN_GRACE_S);
+	size_t		i;
 
-	if (guardian_arm(&sd->g, &sd->frz, ev_now() +
-	    EV_SEC(sd->conf.deadline_s + GUARDIAN_GRACE_S)) == -1) {
+	/* The first guardian of a window sets the limit our own deadline
+	 * keeps ahead of (VS_FROZEN), however long the pre-sync takes. */
+	if (sd->state != VS_FROZEN)
+		sd->guard_until = until;
+	if (guardian_arm(&sd->g, &sd->frz, until) == -1) {
 		log_warn("event=guardian-failed");
 		return -1;
 	}
@@ -427,20 +434,32 @@ reply(struct vssd *sd, const struct xport_msg *m, int ok)
 	}
 }
 
+static void
+clear_mounts(struct vssd *sd)
+{
+	size_t	i;
+
+	for (i = 0; i < sd->nmounts; i++)
+		free(sd->mounts[i]);
+	free(sd->mounts);
+	sd->mounts = NULL;
+	sd->nmounts = 0;
+}
+
 /* The mount points the hooks are told about: the planned filesystems. */
 static void
 set_mounts(struct vssd *sd)
 {
 	size_t	i;
 
-	free(sd->mounts);
-	sd->mounts = NULL;
-	sd->nmounts = 0;
+	clear_mounts(sd);
 	if (sd->frz.n == 0 ||
 	    (sd->mounts = calloc(sd->frz.n, sizeof(*sd->mounts))) == NULL)
 		return;
+	/* Copies: the thaw or abort phase runs after frz_release(). */
 	for (i = 0; i < sd->frz.n; i++)
-		sd->mounts[sd->nmounts++] = sd->frz.v[i].mnt;
+		if ((sd->mounts[sd->nmounts] = strdup(sd->frz.v[i].mnt)) != NULL)
+			sd->nmounts++;
 }
 
 /* ---- history and control socket (hvvssctl) ---------------------------- */
@@ -553,8 +572,8 @@ apps_start(struct vssd *sd, enum qz_phase ph, qz_done_fn done)
 	sd->qz.run->nran = sd->qz.run->nfailed = 0;
 	sd->qz.nt.nack = sd->qz.nt.nfail = sd->qz.nt.ntimeout = 0;
 	sd->qz.nt.ngone = sd->qz.nt.nsendfail = 0;
-	r = quiesce_start(&sd->qz, ph, sd->mounts, sd->nmounts, apps_finished,
-	    sd);
+	r = quiesce_start(&sd->qz, ph, (const char *const *)sd->mounts,
+	    sd->nmounts, apps_finished, sd);
 	if (r != 0) {
 		hist_apps(sd, r == 1 ? QZ_OK : sd->qz.res);
 		done(sd, r == 1 ? QZ_OK : sd->qz.res);
@@ -585,9 +604,7 @@ resumed(void *arg, enum qz_result res)
 	log_info("event=apps phase=%s result=%s cycle=%u",
 	    qz_phase_name((int)sd->qz.phase), qz_result_name(res), sd->cycle);
 	quiesce_log(&sd->qz);
-	free(sd->mounts);
-	sd->mounts = NULL;
-	sd->nmounts = 0;
+	clear_mounts(sd);
 	apps_over(sd);
 }
 
@@ -818,6 +835,19 @@ freeze_fs(struct vssd *sd)
 		history_step_end(&sd->hist, HS_FREEZE, ev_now());
 		history_fs(&sd->hist, &sd->frz);
 		history_end(&sd->hist, HR_FAIL, "freeze failed");
+		if (sd->frz.nfrozen > 0) {
+			/*
+			 * A rollback FITHAW failed: still frozen.  Keep the
+			 * guardian, the memory log and the descriptors, and
+			 * stay FROZEN, whose deadline (and the host's THAW)
+			 * retries the thaw; that THAW is answered failure.
+			 */
+			sd->expired = 1;
+			state_transition(sd, VS_FROZEN, "rollback incomplete");
+			sd->busy = 0;
+			kick(sd);
+			return;
+		}
 		guard_disarm(sd);
 		log_hold(0);
 		log_warnx("event=freeze result=fail cycle=%u", sd->cycle);
@@ -1111,10 +1141,18 @@ state_transition(struct vssd *sd, enum vssd_state to, const char *why)
 	    vssd_state_name[from], vssd_state_name[to], why);
 
 	switch (to) {
-	case VS_FROZEN:
-		ev_timer_set(&sd->ev, T_DEADLINE,
-		    ev_now() + EV_SEC(sd->conf.deadline_s), on_deadline, sd);
+	case VS_FROZEN: {
+		/* Ours comes first, before the guardian's (armed before the
+		 * pre-sync, which may take seconds): never let the backstop
+		 * thaw while we still answer THAW with success. */
+		uint64_t when = ev_now() + EV_SEC(sd->conf.deadline_s);
+
+		if (sd->guard_until != 0 &&
+		    when > sd->guard_until - EV_SEC(GUARDIAN_GRACE_S))
+			when = sd->guard_until - EV_SEC(GUARDIAN_GRACE_S);
+		ev_timer_set(&sd->ev, T_DEADLINE, when, on_deadline, sd);
 		break;
+	}
 	case VS_REGISTERING:
 		if (sd->xp.fd != -1) {
 			ev_io_del(&sd->ev, sd->xp.fd);
@@ -1446,6 +1484,12 @@ vssd_run(struct vssd *sd)
 }
 
 void
+vssd_daemonized(struct vssd *sd)
+{
+	sigsrc_adopt(&sd->sig);
+}
+
+void
 vssd_free(struct vssd *sd)
 {
 	if (sd == NULL)
@@ -1458,6 +1502,6 @@ vssd_free(struct vssd *sd)
 	frz_release(&sd->frz);
 	rcx_close(&sd->rcx);
 	quiesce_free(&sd->qz);
-	free(sd->mounts);
+	clear_mounts(sd);
 	free(sd);
 }

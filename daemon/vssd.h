@@ -64,6 +64,7 @@ void		 vssd_conf_default(struct vssd_conf *);
 struct vssd	*vssd_new(const struct vssd_conf *);
 int		 vssd_open(struct vssd *);
 int		 vssd_run(struct vssd *);	/* returns enum vssd_exit */
+void		 vssd_daemonized(struct vssd *);	/* after daemon(3) */
 void		 vssd_free(struct vssd *);
 int		 vssd_print_plan(const struct vssd_conf *);
 const char	*vssd_exit_name(int);
