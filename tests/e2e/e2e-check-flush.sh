@@ -35,7 +35,7 @@ on_device() {
 }
 
 inside() {
-	local name m0 m1 fm pm
+	local name m0 m1 fm pm t_read t_freeze
 	m0="hvvss-control-$RANDOM$RANDOM$RANDOM"
 	m1="hvvss-check-$RANDOM$RANDOM$RANDOM"
 	for name in ez xz; do put "$name" control.dat "$m0"; done
@@ -59,7 +59,14 @@ inside() {
 			fail "check: $name's data written before the check is not on its device"
 		fi
 	done
+	# The reads must be over before FREEZE, or its own pre-sync could
+	# have written the data and this would prove nothing.
+	t_read=$(monons)
 	host_daemon_end 0 "exit 0"
+	t_freeze=$(tl_ns "$TIMELINE" 1 send op=FREEZE)
+	if [ -z "$t_freeze" ] || [ "$t_read" -ge "$t_freeze" ]; then
+		fail "the device reads ended after FREEZE was sent: nothing shown"
+	fi
 	[ "$(tl_reply_status FREEZE)" = S_OK ] || fail "FREEZE answered $(tl_reply_status FREEZE)"
 	[ "$(tl_reply_status THAW)" = S_OK ] || fail "THAW answered $(tl_reply_status THAW)"
 	daemon_logged 'event=check result=ok apps=ok flush_ms=[0-9.]+'

@@ -40,7 +40,7 @@ inside() {
 		for name in "${order[@]}"; do fsfreeze -f "$(fs_field "$name" mnt)"; done
 		echo "$(monons) $r reply op=FREEZE status=S_OK" >>"$tl"
 		snapshot-copy "$r"
-		sleep "0.$HOLD_MS"	# the hold: how long writers must stay blocked
+		sleep "$(awk -v ms="$HOLD_MS" 'BEGIN { print ms / 1000 }')"	# the hold
 		echo "$(monons) $r send op=THAW" >>"$tl"
 		for name in "${thaw[@]}"; do fsfreeze -u "$(fs_field "$name" mnt)"; done
 		echo "$(monons) $r reply op=THAW status=S_OK" >>"$tl"

@@ -1407,6 +1407,7 @@ t_server_peercred(void **state)
 	char		 p[160];
 	pid_t		 pid;
 	int		 st = 0, i;
+	pid_t		 w = 0;
 
 	if (geteuid() != 0)
 		skip();
@@ -1431,8 +1432,13 @@ t_server_peercred(void **state)
 		    "\\040denied:\\040root\\040only\n") == 0;
 		_exit(ok ? 0 : 4);
 	}
-	for (i = 0; i < 2000 && waitpid(pid, &st, WNOHANG) == 0; i++)
+	for (i = 0; i < 2000 && (w = waitpid(pid, &st, WNOHANG)) == 0; i++)
 		tick(f);
+	if (w != pid) {	/* hung: do not leave it behind, and fail */
+		(void)kill(pid, SIGKILL);
+		(void)waitpid(pid, NULL, 0);
+	}
+	assert_int_equal(w, pid);
 	assert_true(WIFEXITED(st));
 	assert_int_equal(WEXITSTATUS(st), 0);
 	assert_int_equal(f->nthaw, 0);
@@ -1446,6 +1452,7 @@ t_server_call(void **state)
 	struct fx	*f = *state;
 	pid_t		 pid;
 	int		 st = 0, i;
+	pid_t		 w = 0;
 
 	fx_open(f);
 	pid = fork();
@@ -1469,8 +1476,13 @@ t_server_call(void **state)
 			_exit(3);
 		_exit(0);
 	}
-	for (i = 0; i < 3000 && waitpid(pid, &st, WNOHANG) == 0; i++)
+	for (i = 0; i < 3000 && (w = waitpid(pid, &st, WNOHANG)) == 0; i++)
 		tick(f);
+	if (w != pid) {	/* hung: do not leave it behind, and fail */
+		(void)kill(pid, SIGKILL);
+		(void)waitpid(pid, NULL, 0);
+	}
+	assert_int_equal(w, pid);
 	assert_true(WIFEXITED(st));
 	assert_int_equal(WEXITSTATUS(st), 0);
 	assert_int_equal(clients(f), 0);

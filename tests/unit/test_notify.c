@@ -855,6 +855,7 @@ foreign_client(struct fx *f)
 	struct hvvss_client *c;
 	pid_t		 pid;
 	int		 st = 0;
+	pid_t		 w = 0;
 	uint64_t	 end;
 
 	pid = fork();
@@ -867,8 +868,13 @@ foreign_client(struct fx *f)
 		_exit(errno == EACCES ? 0 : 8);
 	}
 	end = ev_now() + EV_SEC(5);
-	while (waitpid(pid, &st, WNOHANG) == 0 && ev_now() < end)
+	while ((w = waitpid(pid, &st, WNOHANG)) == 0 && ev_now() < end)
 		tick(f);
+	if (w != pid) {	/* hung: do not leave it behind, and fail */
+		(void)kill(pid, SIGKILL);
+		(void)waitpid(pid, NULL, 0);
+	}
+	assert_int_equal(w, pid);
 	assert_true(WIFEXITED(st));
 	return WEXITSTATUS(st);
 }
@@ -1049,6 +1055,7 @@ t_hold_fail(void **state)
 	char		 bin[PATH_MAX];
 	pid_t		 h1, h2;
 	int		 st;
+	pid_t		 w = 0;
 	uint64_t	 end;
 
 	if (hold_path(bin, sizeof(bin)) == -1)
@@ -1065,8 +1072,13 @@ t_hold_fail(void **state)
 	/* Told to stop while holding: stops its command, leaves, exit 0. */
 	assert_int_equal(kill(h2, SIGTERM), 0);
 	end = ev_now() + EV_SEC(5);
-	while (waitpid(h2, &st, WNOHANG) == 0 && ev_now() < end)
+	while ((w = waitpid(h2, &st, WNOHANG)) == 0 && ev_now() < end)
 		tick(f);
+	if (w != h2) {	/* hung: do not leave it behind, and fail */
+		(void)kill(h2, SIGKILL);
+		(void)waitpid(h2, NULL, 0);
+	}
+	assert_int_equal(w, h2);
 	assert_true(WIFEXITED(st));
 	assert_int_equal(WEXITSTATUS(st), 0);
 	pump(f, 10);

@@ -221,6 +221,9 @@ guardian_case(struct fx *x, const char *notes, int die, const char *want)
 		close(g.fd);
 		g.fd = -1;
 		assert_int_equal(waitpid(g.pid, &status, 0), g.pid);
+		/* It thawed and left by itself (exit 1), not by a crash. */
+		assert_true(WIFEXITED(status));
+		assert_int_equal(WEXITSTATUS(status), 1);
 		g.pid = -1;
 		if (g.pidfd != -1)
 			close(g.pidfd);
